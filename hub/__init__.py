@@ -1,0 +1,1 @@
+"""Pieuvre: the franchise content-distribution hub."""

@@ -1,0 +1,282 @@
+"""The JSON API v1: one router per domain, mounted under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from hub.accounts import service as accounts
+from hub.brands import service as brands
+from hub.campaigns import service as campaigns
+from hub.campaigns.schemas import CampaignCreate, CampaignRead, DistributeRequest, PostCreate, PostRead
+from hub.deps import ApiActor, SessionDep, require_brand, require_hq
+from hub.errors import Forbidden, Invalid, UnsupportedMedia
+from hub.locations import service as locations
+from hub.locations.schemas import LocationCreate, LocationRead
+from hub.proposals import service as proposals
+from hub.publishing import service as publishing
+from hub.stats.report import campaign_report
+
+router = APIRouter(prefix="/api/v1")
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str
+    password: str
+
+
+class BrandCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    admin_email: str
+    admin_password: str
+    admin_name: str = ""
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str
+    password: str
+    name: str = ""
+    role: str
+    location_ids: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    ui_language: str = "fr"
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    network: str
+    external_id: str = Field(min_length=1, max_length=200)
+    access_token: str = ""
+    refresh_token: str | None = None
+    expires_at: AwareDatetime | None = None
+    connector: str | None = Field(default=None, description="'sandbox' for Pieuvre's own feed; default: the network's")
+    display_name: str = ""
+
+
+class CustomizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    texts: dict[str, str]
+
+
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+    comment: str | None = None
+
+
+@router.post("/auth/token", tags=["auth"])
+async def issue_token(data: TokenRequest, session: SessionDep) -> dict[str, Any]:
+    """Exchange an e-mail and password for a bearer token."""
+    user = await accounts.authenticate(session, data.email, data.password)
+    secret, row = await accounts.open_session(session, user, "api", accounts.API_TOKEN_DAYS)
+    return {"token": secret, "token_type": "bearer", "expires_at": row.expires_at}
+
+
+@router.get("/me", tags=["auth"])
+async def me(actor: ApiActor) -> dict[str, Any]:
+    """Who the token belongs to: user, brand, role and scope."""
+    return accounts.describe_user(actor)
+
+
+@router.post("/brands", status_code=201, tags=["brands"])
+async def create_brand(data: BrandCreate, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """Create a brand and its HQ admin (deployment admins only)."""
+    if not actor.user.is_deployment_admin:
+        raise Forbidden("Only a deployment admin can create brands (see PIEUVRE_BOOTSTRAP_ADMIN_EMAIL).")
+    brand, admin = await brands.create_brand(session, data.name, data.admin_email, data.admin_password, data.admin_name)
+    return {"id": brand.id, "name": brand.name, "slug": brand.slug, "admin_id": admin.id}
+
+
+@router.post("/users", status_code=201, tags=["users"])
+async def create_user(data: UserCreate, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """Add a user to the brand with a role and a scope (HQ admins only)."""
+    brand_id = require_brand(actor)
+    if actor.role != "hq_admin":
+        raise Forbidden("Only an hq_admin can add users.")
+    if data.role == "local_manager" and not data.location_ids:
+        raise Invalid("A local manager needs at least one location: give location_ids.",
+                      errors=[{"field": "location_ids", "message": "required for local_manager"}])
+    if data.role == "regional_manager" and not data.regions:
+        raise Invalid("A regional manager needs at least one region: give regions.",
+                      errors=[{"field": "regions", "message": "required for regional_manager"}])
+    for location_id in data.location_ids:
+        await locations.get_location(session, actor, location_id)
+    user = await accounts.create_user(session, email=data.email, password=data.password, name=data.name,
+                                      ui_language=data.ui_language if data.ui_language in ("fr", "en") else "fr")
+    membership = await accounts.add_membership(session, user, brand_id, data.role, data.location_ids, data.regions)
+    return {"id": user.id, "email": user.email, "name": user.name, "role": membership.role,
+            "location_ids": membership.location_ids, "regions": membership.regions}
+
+
+@router.post("/locations", status_code=201, tags=["locations"])
+async def create_location(data: LocationCreate, actor: ApiActor, session: SessionDep) -> LocationRead:
+    """Add a location to the network."""
+    require_hq(actor)
+    return LocationRead.model_validate(await locations.create_location(session, actor.brand_id, data))
+
+
+@router.post("/locations/import", tags=["locations"])
+async def import_locations(
+    request: Request, actor: ApiActor, session: SessionDep,
+    body: Annotated[str, Body(media_type="text/csv", description="CSV with a header line")] = "",
+) -> dict[str, Any]:
+    """Create or update locations from a CSV; any bad line refuses the whole file."""
+    require_hq(actor)
+    if not request.headers.get("content-type", "").startswith("text/csv"):
+        raise UnsupportedMedia("Send the file with 'Content-Type: text/csv'.")
+    return await locations.import_locations(session, actor.brand_id, await request.body())
+
+
+@router.get("/locations", tags=["locations"])
+async def list_locations(
+    actor: ApiActor, session: SessionDep, tag: str | None = None, region: str | None = None, q: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500, offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[LocationRead]:
+    """Locations you may see (HQ: all; locals: their own)."""
+    rows = await locations.list_locations(session, actor, tag=tag, region=region, q=q, limit=limit, offset=offset)
+    return [LocationRead.model_validate(row) for row in rows]
+
+
+@router.get("/locations/{location_id}", tags=["locations"])
+async def get_location(location_id: str, actor: ApiActor, session: SessionDep) -> LocationRead:
+    return LocationRead.model_validate(await locations.get_location(session, actor, location_id))
+
+
+@router.post("/locations/{location_id}/accounts", status_code=201, tags=["locations"])
+async def connect_account(location_id: str, data: AccountCreate, request: Request, actor: ApiActor,
+                          session: SessionDep) -> dict[str, Any]:
+    """Connect a social account with tokens an admin already holds (the tokens are never returned)."""
+    location = await locations.get_location(session, actor, location_id)
+    require_hq(actor)
+    account = await publishing.connect_account(
+        session, request.app.state.settings, location, network=data.network, external_id=data.external_id,
+        access_token=data.access_token, refresh_token=data.refresh_token, expires_at=data.expires_at,
+        connector=data.connector, display_name=data.display_name,
+    )
+    return publishing.account_read(account)
+
+
+@router.post("/campaigns", status_code=201, tags=["campaigns"])
+async def create_campaign(data: CampaignCreate, actor: ApiActor, session: SessionDep) -> CampaignRead:
+    require_hq(actor)
+    return CampaignRead.model_validate(await campaigns.create_campaign(session, actor, data))
+
+
+@router.get("/campaigns", tags=["campaigns"])
+async def list_campaigns(actor: ApiActor, session: SessionDep) -> list[CampaignRead]:
+    if not actor.sees_whole_brand:
+        return []
+    return [CampaignRead.model_validate(row) for row in await campaigns.list_campaigns(session, actor)]
+
+
+@router.get("/campaigns/{campaign_id}", tags=["campaigns"])
+async def get_campaign(campaign_id: str, actor: ApiActor, session: SessionDep) -> CampaignRead:
+    return CampaignRead.model_validate(await campaigns.get_campaign(session, actor, campaign_id))
+
+
+@router.post("/campaigns/{campaign_id}/posts", status_code=201, tags=["campaigns"])
+async def create_post(campaign_id: str, data: PostCreate, actor: ApiActor, session: SessionDep) -> PostRead:
+    campaign = await campaigns.get_campaign(session, actor, campaign_id)
+    require_hq(actor)
+    post, revision = await campaigns.create_post(session, actor, campaign, data)
+    return campaigns.post_read(post, revision)
+
+
+@router.get("/campaigns/{campaign_id}/posts", tags=["campaigns"])
+async def list_posts(campaign_id: str, actor: ApiActor, session: SessionDep) -> list[PostRead]:
+    campaign = await campaigns.get_campaign(session, actor, campaign_id)
+    return [campaigns.post_read(post, revision) for post, revision in await campaigns.list_posts(session, campaign)]
+
+
+@router.get("/posts/{post_id}", tags=["campaigns"])
+async def get_post(post_id: str, actor: ApiActor, session: SessionDep) -> PostRead:
+    return campaigns.post_read(*await campaigns.get_post(session, actor, post_id))
+
+
+@router.post("/posts/{post_id}/lint", tags=["campaigns"])
+async def lint_post(post_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """The network-rule findings on HQ's text (variables are checked per location at fan-out)."""
+    from hub.i18n import translate
+
+    _, revision = await campaigns.get_post(session, actor, post_id)
+    require_hq(actor)
+    return {"findings": [{**{k: v for k, v in item.items() if k != "values"},
+                          "message": translate(item["message"], actor.language, **item["values"])}
+                         for item in campaigns.lint_post(revision)]}
+
+
+@router.post("/posts/{post_id}/distribute", status_code=202, tags=["campaigns"])
+async def distribute(post_id: str, request: Request, actor: ApiActor, session: SessionDep,
+                     data: DistributeRequest | None = None) -> dict[str, Any]:
+    """Send the post to the network: one localized proposal per targeted location, made by workers."""
+    post, revision = await campaigns.get_post(session, actor, post_id)
+    require_hq(actor)
+    distribution = await proposals.distribute(session, actor, post, revision, data or DistributeRequest(),
+                                              request.app.state.settings.fanout_chunk_size)
+    return {"distribution_id": distribution.id, "total": distribution.total}
+
+
+@router.get("/distributions/{distribution_id}", tags=["campaigns"])
+async def get_distribution(distribution_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """Progress of a fan-out."""
+    return proposals.distribution_read(await proposals.get_distribution(session, actor, distribution_id))
+
+
+@router.get("/proposals", tags=["proposals"])
+async def list_proposals(
+    actor: ApiActor, session: SessionDep, status: str | None = None, campaign_id: str | None = None,
+    location_id: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Proposals of the locations you may see, soonest deadline first."""
+    rows = await proposals.list_proposals(session, actor, status=status, campaign_id=campaign_id,
+                                          location_id=location_id, limit=limit, offset=offset)
+    return [proposals.proposal_read(row, actor.language) for row in rows]
+
+
+@router.get("/proposals/{proposal_id}", tags=["proposals"])
+async def get_proposal(proposal_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    if not actor.sees_whole_brand:
+        await proposals.mark_seen(session, proposal)
+    return proposals.proposal_read(proposal, actor.language, await proposals.history(session, proposal.id))
+
+
+@router.post("/proposals/{proposal_id}/approve", tags=["proposals"])
+async def approve(proposal_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    proposal = await proposals.approve(session, actor, await proposals.get_proposal(session, actor, proposal_id))
+    return proposals.proposal_read(proposal, actor.language)
+
+
+@router.post("/proposals/{proposal_id}/customize", tags=["proposals"])
+async def customize(proposal_id: str, data: CustomizeRequest, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    proposal = await proposals.customize(session, actor, proposal, data.texts)
+    return proposals.proposal_read(proposal, actor.language)
+
+
+@router.post("/proposals/{proposal_id}/reject", tags=["proposals"])
+async def reject(proposal_id: str, data: RejectRequest, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    proposal = await proposals.reject(session, actor, proposal, data.reason, data.comment)
+    return proposals.proposal_read(proposal, actor.language)
+
+
+@router.get("/publications", tags=["publishing"])
+async def list_publications(actor: ApiActor, session: SessionDep, proposal_id: str | None = None,
+                            status: str | None = None) -> list[dict[str, Any]]:
+    rows = await publishing.list_publications(session, actor, proposal_id=proposal_id, status=status)
+    return [publishing.publication_read(row) for row in rows]
+
+
+@router.get("/campaigns/{campaign_id}/report", tags=["stats"])
+async def report(campaign_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """Funnel, metrics (with the engagement-rate formula) and tables by location and network."""
+    return await campaign_report(session, await campaigns.get_campaign(session, actor, campaign_id))
+
+

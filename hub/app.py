@@ -1,0 +1,127 @@
+"""The web application: API, pages, static files, error handling."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from hub import queue
+from hub.config import Settings, get_settings
+from hub.db import get_database
+from hub.deps import LoginRequired
+from hub.errors import HubError
+from hub.i18n import pick_language, translate
+
+log = logging.getLogger("pieuvre.app")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def _language(request: Request) -> str:
+    return getattr(request.state, "language", None) or pick_language(
+        request.headers.get("Accept-Language"), request.cookies.get("lang"))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for these settings (default: the environment's)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from hub.accounts.service import ensure_bootstrap_admin
+
+        async with app.state.database.session() as session:
+            await ensure_bootstrap_admin(session, settings.bootstrap_admin_email, settings.bootstrap_admin_password)
+        yield
+        await queue.close_pools()
+
+    app = FastAPI(title="Pieuvre", version="0.1.0", lifespan=lifespan,
+                  description="Franchise content-distribution hub: HQ drafts, every location publishes.")
+    app.state.settings = settings
+    app.state.database = get_database(settings.database_url)
+
+    from hub.api import router as api_router
+    from hub.web.pages import router as pages_router
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        # No inline scripts anywhere: htmx and our JS come from /static.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+    @app.exception_handler(HubError)
+    async def hub_error(request: Request, error: HubError):
+        language = _language(request)
+        message = translate(error.message, language, **error.values)
+        if _wants_json(request):
+            body = {"detail": message}
+            if error.errors:
+                body["errors"] = error.errors
+            return JSONResponse(body, status_code=error.status_code)
+        from hub.web.pages import error_page
+
+        return error_page(request, error.status_code, message, error.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError):
+        errors = [
+            {"field": ".".join(str(part) for part in item["loc"] if part != "body"),
+             "message": str(item["msg"]).removeprefix("Value error, ")}
+            for item in error.errors()
+        ]
+        language = _language(request)
+        summary = translate("The request is not valid: {n} problem(s). Fix each field listed in 'errors'.",
+                            language, n=len(errors))
+        if _wants_json(request):
+            return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
+        from hub.web.pages import error_page
+
+        return error_page(request, 422, summary, errors)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _: LoginRequired):
+        target = "/login?next=" + request.url.path
+        if request.headers.get("HX-Request") == "true":
+            return JSONResponse({}, status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_down(request: Request, error: Exception):
+        log.error("web.database_unavailable error=%s", error)
+        message = translate("The database is not answering right now. Try again in a minute.", _language(request))
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
+        from hub.web.pages import error_page
+
+        return error_page(request, 503, message, [])
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,126 @@
+"""What campaigns and posts look like coming in and going out."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hub.campaigns.models import APPROVAL_POLICIES, EDITABLE_MODES, OBJECTIVES
+from hub.publishing.models import NETWORKS
+
+_LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+
+
+class Target(BaseModel):
+    """Which locations a post goes to; empty means every location of the brand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    location_ids: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.location_ids or self.tags or self.regions)
+
+
+class CampaignCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=200)
+    objective: str = "visibility"
+    approval_policy: str = "approval_required"
+    decision_deadline: AwareDatetime | None = None
+    target: Target = Field(default_factory=Target)
+
+    @field_validator("objective")
+    @classmethod
+    def _objective(cls, value: str) -> str:
+        if value not in OBJECTIVES:
+            raise ValueError(f"use one of {', '.join(OBJECTIVES)}")
+        return value
+
+    @field_validator("approval_policy")
+    @classmethod
+    def _policy(cls, value: str) -> str:
+        if value not in APPROVAL_POLICIES:
+            raise ValueError(f"use one of {', '.join(APPROVAL_POLICIES)}")
+        return value
+
+
+class CampaignRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    objective: str
+    approval_policy: str
+    decision_deadline: datetime | None
+    target: dict[str, Any]
+    created_at: datetime
+
+
+class PostCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=70000)
+    networks: list[str] = Field(min_length=1)
+    variants: dict[str, str] = Field(default_factory=dict)
+    editable: str = "free"
+    publish_at: AwareDatetime | None = None
+    publish_at_local: str | None = Field(default=None, description="Wall-clock time on each location's clock, e.g. 2026-12-01T10:00")
+
+    @field_validator("networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in NETWORKS]
+        if unknown:
+            raise ValueError(f"unknown network(s) {', '.join(unknown)}: use {', '.join(NETWORKS)}")
+        return list(dict.fromkeys(value))
+
+    @field_validator("editable")
+    @classmethod
+    def _editable(cls, value: str) -> str:
+        if value not in EDITABLE_MODES:
+            raise ValueError(f"use one of {', '.join(EDITABLE_MODES)}")
+        return value
+
+    @field_validator("publish_at_local")
+    @classmethod
+    def _local(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _LOCAL_TIME.match(value):
+            raise ValueError("write the local time as YYYY-MM-DDTHH:MM, e.g. 2026-12-01T10:00")
+        datetime.fromisoformat(value)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PostCreate:
+        if self.publish_at and self.publish_at_local:
+            raise ValueError("give publish_at (one instant everywhere) or publish_at_local (each location's clock), not both")
+        stray = [name for name in self.variants if name not in self.networks]
+        if stray:
+            raise ValueError(f"variants for network(s) the post does not target: {', '.join(stray)}")
+        return self
+
+
+class PostRead(BaseModel):
+    id: str
+    campaign_id: str
+    status: str
+    revision: int
+    body: str
+    networks: list[str]
+    variants: dict[str, str]
+    editable: str
+    publish_at: datetime | None
+    publish_at_local: str | None
+    created_at: datetime
+
+
+class DistributeRequest(Target):
+    """Where to send a post; empty means the campaign's target (or every location)."""

@@ -1,0 +1,104 @@
+"""Campaigns and posts: writing them and reading them back within a brand."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.actor import Actor
+from hub.audit.service import record
+from hub.campaigns.models import Campaign, Post, PostRevision
+from hub.campaigns.schemas import CampaignCreate, PostCreate, PostRead
+from hub.errors import Invalid, NotFound
+from hub.linting.service import has_errors, lint_text
+
+
+async def create_campaign(session: AsyncSession, actor: Actor, data: CampaignCreate) -> Campaign:
+    """A new campaign of the actor's brand."""
+    campaign = Campaign(
+        brand_id=actor.brand_id, name=data.name, objective=data.objective, approval_policy=data.approval_policy,
+        decision_deadline=data.decision_deadline, target=data.target.model_dump(), created_by=actor.user.id,
+    )
+    session.add(campaign)
+    await session.flush()
+    record(session, brand_id=actor.brand_id, actor_id=actor.user.id, action="campaign.created",
+           subject_type="campaign", subject_id=campaign.id, after={"name": campaign.name})
+    return campaign
+
+
+async def list_campaigns(session: AsyncSession, actor: Actor) -> list[Campaign]:
+    """The brand's campaigns, newest first."""
+    return list(await session.scalars(
+        select(Campaign).where(Campaign.brand_id == actor.brand_id).order_by(Campaign.created_at.desc())
+    ))
+
+
+async def get_campaign(session: AsyncSession, actor: Actor, campaign_id: str) -> Campaign:
+    """A campaign of the actor's brand; NotFound otherwise."""
+    campaign = await session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id, Campaign.brand_id == actor.brand_id)
+    )
+    if campaign is None or not actor.sees_whole_brand:
+        raise NotFound("No campaign with id {id}.", id=campaign_id)
+    return campaign
+
+
+def lint_post(data: PostCreate | PostRevision) -> list[dict]:
+    """The findings on HQ's text itself (before any location's variables are filled in)."""
+    findings: list[dict] = []
+    for network in data.networks:
+        findings.extend(lint_text(data.variants.get(network) or data.body, network, "source"))
+    return findings
+
+
+async def create_post(session: AsyncSession, actor: Actor, campaign: Campaign, data: PostCreate) -> tuple[Post, PostRevision]:
+    """A new post of the campaign with its first revision; refused when its text breaks a network rule."""
+    findings = lint_post(data)
+    if has_errors(findings):
+        raise Invalid("The post breaks {n} network rule(s): fix the findings and save again.",
+                      n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
+    post = Post(brand_id=campaign.brand_id, campaign_id=campaign.id, current_revision=1)
+    session.add(post)
+    await session.flush()
+    revision = PostRevision(
+        post_id=post.id, number=1, body=data.body, networks=data.networks, variants=data.variants,
+        editable=data.editable, publish_at=data.publish_at, publish_at_local=data.publish_at_local,
+        created_by=actor.user.id,
+    )
+    session.add(revision)
+    await session.flush()
+    record(session, brand_id=campaign.brand_id, actor_id=actor.user.id, action="post.created",
+           subject_type="post", subject_id=post.id, after={"body": data.body, "networks": data.networks})
+    return post, revision
+
+
+async def get_post(session: AsyncSession, actor: Actor, post_id: str) -> tuple[Post, PostRevision]:
+    """A post of the actor's brand with its current revision; NotFound otherwise."""
+    row = (await session.execute(
+        select(Post, PostRevision)
+        .join(PostRevision, (PostRevision.post_id == Post.id) & (PostRevision.number == Post.current_revision))
+        .where(Post.id == post_id, Post.brand_id == actor.brand_id)
+    )).first()
+    if row is None or not actor.sees_whole_brand:
+        raise NotFound("No post with id {id}.", id=post_id)
+    return row[0], row[1]
+
+
+async def list_posts(session: AsyncSession, campaign: Campaign) -> list[tuple[Post, PostRevision]]:
+    """The campaign's posts with their current revisions, oldest first."""
+    rows = await session.execute(
+        select(Post, PostRevision)
+        .join(PostRevision, (PostRevision.post_id == Post.id) & (PostRevision.number == Post.current_revision))
+        .where(Post.campaign_id == campaign.id)
+        .order_by(Post.created_at)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def post_read(post: Post, revision: PostRevision) -> PostRead:
+    """A post as the API shows it."""
+    return PostRead(
+        id=post.id, campaign_id=post.campaign_id, status=post.status, revision=revision.number, body=revision.body,
+        networks=revision.networks, variants=revision.variants, editable=revision.editable,
+        publish_at=revision.publish_at, publish_at_local=revision.publish_at_local, created_at=post.created_at,
+    )

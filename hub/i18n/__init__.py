@@ -1,0 +1,41 @@
+"""French and English for every user-visible string.
+
+Strings are written in English in the code and templates (`_("…")`); `fr.py` holds their
+French. A test scans the code and templates and fails when a string has no French.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.i18n.fr import FRENCH
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "en"
+
+
+def translate(message: str, language: str, **values: Any) -> str:
+    """`message` in `language`, with `{placeholders}` filled from `values`."""
+    text = FRENCH.get(message, message) if language == "fr" else message
+    return text.format(**values) if values else text
+
+
+def pick_language(accept_language: str | None, preferred: str | None = None) -> str:
+    """The UI language: the user's choice, else the browser's first supported language, else English."""
+    if preferred in LANGUAGES:
+        return preferred  # type: ignore[return-value]
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+class Translator:
+    """`_` for one language, as handed to templates."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, message: str, **values: Any) -> str:
+        return translate(message, self.language, **values)

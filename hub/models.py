@@ -1,0 +1,17 @@
+"""Every table, imported once so Alembic and the app see the whole schema."""
+
+from hub.accounts.models import AuthSession, Membership, User
+from hub.audit.models import AuditEvent
+from hub.brands.models import Brand
+from hub.campaigns.models import Campaign, Post, PostRevision
+from hub.db import Base
+from hub.locations.models import Location, LocationTag
+from hub.proposals.models import Distribution, DistributionChunk, Proposal
+from hub.publishing.models import Publication, SandboxPost, SocialAccount
+from hub.stats.models import StatSnapshot
+
+__all__ = [
+    "AuditEvent", "AuthSession", "Base", "Brand", "Campaign", "Distribution", "DistributionChunk",
+    "Location", "LocationTag", "Membership", "Post", "PostRevision", "Proposal", "Publication",
+    "SandboxPost", "SocialAccount", "StatSnapshot", "User",
+]

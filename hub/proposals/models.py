@@ -1,0 +1,83 @@
+"""Fan-out runs and the localized proposals they create, one per revision and location."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, IdMixin, TimestampMixin
+
+PROPOSAL_STATUSES = ("pending", "approved", "customized", "rejected", "expired", "auto_approved", "withdrawn")
+# Statuses under which a proposal goes out at its time.
+GOING_OUT = ("approved", "customized", "auto_approved")
+REJECT_REASONS = ("off_brand", "not_relevant", "wrong_timing", "legal", "other")
+
+
+class Distribution(IdMixin, TimestampMixin, Base):
+    """One fan-out run of a post revision to its targeted locations."""
+
+    __tablename__ = "distributions"
+
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    post_revision_id: Mapped[str] = mapped_column(ForeignKey("post_revisions.id", ondelete="CASCADE"))
+    target: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, running, done
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+
+
+class DistributionChunk(IdMixin, Base):
+    """A slice of a distribution's locations, handled by one job; `done` flips exactly once."""
+
+    __tablename__ = "distribution_chunks"
+    __table_args__ = (UniqueConstraint("distribution_id", "number"),)
+
+    distribution_id: Mapped[str] = mapped_column(ForeignKey("distributions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    location_ids: Mapped[list[Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, done
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Proposal(IdMixin, TimestampMixin, Base):
+    """A post revision localized for one location, waiting for or carrying its decision."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        UniqueConstraint("post_revision_id", "location_id"),
+        Index("ix_proposals_location_status_deadline", "location_id", "status", "deadline"),
+        Index("ix_proposals_campaign_status", "campaign_id", "status"),
+        Index("ix_proposals_status_deadline", "status", "deadline"),
+    )
+
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    post_revision_id: Mapped[str] = mapped_column(ForeignKey("post_revisions.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    distribution_id: Mapped[str | None] = mapped_column(ForeignKey("distributions.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    policy: Mapped[str] = mapped_column(String(30))
+    # The localized HQ text per network, and the text that goes out (differs once customized).
+    hq_texts: Mapped[dict[str, Any]] = mapped_column()
+    texts: Mapped[dict[str, Any]] = mapped_column()
+    findings: Mapped[list[Any]] = mapped_column(default=list)
+    blocked: Mapped[bool] = mapped_column(default=False)
+    publish_at: Mapped[datetime | None] = mapped_column(default=None)
+    deadline: Mapped[datetime | None] = mapped_column(default=None)
+    seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    reject_reason: Mapped[str | None] = mapped_column(String(30), default=None)
+    reject_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,409 @@
+"""Fan-out and decisions: from one post revision to a localized proposal per location, then approve,
+customize or reject, and the deadline policies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.actor import Actor
+from hub.audit.service import record
+from hub.campaigns.models import Campaign, Post, PostRevision
+from hub.campaigns.schemas import Target
+from hub.campaigns.service import lint_post
+from hub.db import insert_ignoring_conflicts, new_id, utcnow
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.linting.service import finding, has_errors, lint_text
+from hub.locations.models import Location, LocationTag
+from hub.locations.service import visible_locations
+from hub.proposals.localize import fill_variables, location_values
+from hub.proposals.models import GOING_OUT, REJECT_REASONS, Distribution, DistributionChunk, Proposal
+from hub.publishing import service as publishing
+from hub.queue import enqueue_after_commit
+
+FAN_OUT_JOB = "proposals.fan_out_chunk"
+
+
+def fan_out_job_id(chunk_id: str) -> str:
+    """The arq job id of a chunk: the same chunk is never queued twice at once."""
+    return f"{FAN_OUT_JOB}:{chunk_id}"
+
+
+# ---------------------------------------------------------------- distributing
+
+
+async def resolve_target(session: AsyncSession, brand_id: str, target: Target) -> list[str]:
+    """Ids of the brand's locations a target names (explicit ids, tags or regions; empty = all), in code order."""
+    query = select(Location.id).where(Location.brand_id == brand_id)
+    conditions = []
+    if target.location_ids:
+        conditions.append(Location.id.in_(target.location_ids))
+    if target.tags:
+        conditions.append(Location.id.in_(
+            select(LocationTag.location_id).where(LocationTag.brand_id == brand_id, LocationTag.tag.in_(target.tags))
+        ))
+    if target.regions:
+        conditions.append(Location.region.in_(target.regions))
+    if conditions:
+        query = query.where(or_(*conditions))
+    return list(await session.scalars(query.order_by(Location.code)))
+
+
+async def distribute(
+    session: AsyncSession, actor: Actor, post: Post, revision: PostRevision, target: Target, chunk_size: int
+) -> Distribution:
+    """Create a distribution of the post's current revision, split into chunks queued after commit."""
+    if post.status == "withdrawn":
+        raise Conflict("This post was withdrawn: create a new post to send it again.")
+    findings = lint_post(revision)
+    if has_errors(findings):
+        raise Invalid("The post breaks network rules: fix the findings before sending it.", errors=findings)
+    campaign = await session.get(Campaign, post.campaign_id)
+    if target.is_empty():
+        target = Target(**campaign.target) if campaign and campaign.target else target
+    if target.location_ids:
+        known = set(await session.scalars(select(Location.id).where(
+            Location.brand_id == post.brand_id, Location.id.in_(target.location_ids))))
+        unknown = [location_id for location_id in target.location_ids if location_id not in known]
+        if unknown:
+            raise Invalid("Unknown location id(s): {ids}. Check them with GET /api/v1/locations.",
+                          ids=", ".join(unknown), errors=[{"field": "location_ids", "message": f"unknown: {', '.join(unknown)}"}])
+    location_ids = await resolve_target(session, post.brand_id, target)
+    if not location_ids:
+        raise Invalid("No location matches this target: check the tags, regions or ids.",
+                      errors=[{"field": "target", "message": "matches no location"}])
+    distribution = Distribution(
+        brand_id=post.brand_id, post_id=post.id, post_revision_id=revision.id, target=target.model_dump(),
+        total=len(location_ids), created_by=actor.user.id,
+    )
+    session.add(distribution)
+    await session.flush()
+    chunks = [
+        DistributionChunk(distribution_id=distribution.id, number=number, location_ids=location_ids[start:start + chunk_size])
+        for number, start in enumerate(range(0, len(location_ids), chunk_size))
+    ]
+    session.add_all(chunks)
+    post.status = "distributed"
+    await session.flush()
+    for chunk in chunks:
+        enqueue_after_commit(session, FAN_OUT_JOB, chunk.id, job_id=fan_out_job_id(chunk.id))
+    record(session, brand_id=post.brand_id, actor_id=actor.user.id, action="post.distributed", subject_type="post",
+           subject_id=post.id, after={"distribution_id": distribution.id, "locations": len(location_ids)})
+    return distribution
+
+
+def local_publish_time(revision: PostRevision, timezone: str) -> tuple[datetime | None, list[dict[str, Any]]]:
+    """When the revision goes out for a location in `timezone`, with a finding when its clock is ambiguous."""
+    if revision.publish_at:
+        return revision.publish_at, []
+    if not revision.publish_at_local:
+        return None, []
+    wall = datetime.fromisoformat(revision.publish_at_local)
+    zone = ZoneInfo(timezone)
+    # fold=0 reads a skipped time with the offset before the jump (so 02:30 becomes 03:30 on a
+    # spring-forward night) and a repeated time as its first occurrence (PEP 495).
+    moment = wall.replace(tzinfo=zone, fold=0)
+    findings: list[dict[str, Any]] = []
+    if moment.utcoffset() != wall.replace(tzinfo=zone, fold=1).utcoffset():
+        if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+            findings.append(finding(
+                "time.nonexistent", "warning", "all", "", 0, 0,
+                "{time} does not exist on this location's clock (it moves forward); the post goes out at {moment}.",
+                time=revision.publish_at_local, moment=moment.astimezone(UTC).astimezone(zone).strftime("%H:%M"),
+            ))
+        else:
+            findings.append(finding(
+                "time.ambiguous", "warning", "all", "", 0, 0,
+                "{time} occurs twice on this location's clock; the post goes out at the first one.",
+                time=revision.publish_at_local,
+            ))
+    return moment.astimezone(UTC), findings
+
+
+def localize(revision: PostRevision, location: Location) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The revision's text per network for one location, and the findings on it."""
+    values = location_values(location)
+    texts: dict[str, str] = {}
+    findings: list[dict[str, Any]] = []
+    for network in revision.networks:
+        source = revision.variants.get(network) or revision.body
+        text, missing = fill_variables(source, values, network, location.locale)
+        texts[network] = text
+        findings.extend(missing)
+        findings.extend(lint_text(text, network, location.locale))
+    return texts, findings
+
+
+async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
+    """Create the proposals of one chunk; safe to run twice or concurrently (upsert on revision + location)."""
+    chunk = await session.get(DistributionChunk, chunk_id)
+    if chunk is None or chunk.status == "done":
+        return 0
+    distribution = await session.get(Distribution, chunk.distribution_id)
+    revision = await session.get(PostRevision, distribution.post_revision_id)
+    post = await session.get(Post, revision.post_id)
+    campaign = await session.get(Campaign, post.campaign_id)
+    now = utcnow()
+    await session.execute(
+        update(Distribution).where(Distribution.id == distribution.id, Distribution.status == "queued")
+        .values(status="running", started_at=now)
+    )
+    locations = list(await session.scalars(select(Location).where(Location.id.in_(chunk.location_ids))))
+    rows = []
+    for location in locations:
+        texts, findings = localize(revision, location)
+        publish_at, time_findings = local_publish_time(revision, location.timezone)
+        findings.extend(time_findings)
+        policy = location.approval_policy or campaign.approval_policy
+        blocked = has_errors(findings)
+        rows.append({
+            "id": new_id(), "brand_id": post.brand_id, "campaign_id": campaign.id, "post_id": post.id,
+            "post_revision_id": revision.id, "revision": revision.number, "location_id": location.id,
+            "distribution_id": distribution.id, "policy": policy,
+            "status": "auto_approved" if policy == "auto_publish" and not blocked else "pending",
+            "decided_at": now if policy == "auto_publish" and not blocked else None,
+            "hq_texts": texts, "texts": texts, "findings": findings, "blocked": blocked,
+            "publish_at": publish_at, "deadline": campaign.decision_deadline, "created_at": now, "version": 1,
+        })
+    if rows:
+        await session.execute(insert_ignoring_conflicts(session, Proposal, rows, ["post_revision_id", "location_id"]))
+        going_out = list(await session.scalars(select(Proposal.id).where(
+            Proposal.post_revision_id == revision.id, Proposal.location_id.in_(chunk.location_ids),
+            Proposal.status.in_(GOING_OUT),
+        )))
+        await publishing.schedule_publications(session, going_out)
+    missing = len(chunk.location_ids) - len(locations)
+    # Count the chunk once, whoever finishes it first (compare-and-set on its status).
+    flipped = await session.execute(
+        update(DistributionChunk).where(DistributionChunk.id == chunk.id, DistributionChunk.status == "pending")
+        .values(status="done", failed=missing, finished_at=now).returning(DistributionChunk.id)
+    )
+    if flipped.scalar() is not None:
+        await session.execute(
+            update(Distribution).where(Distribution.id == distribution.id)
+            .values(done=Distribution.done + len(locations), failed=Distribution.failed + missing)
+        )
+        await session.execute(
+            update(Distribution)
+            .where(Distribution.id == distribution.id, Distribution.status != "done",
+                   Distribution.done + Distribution.failed >= Distribution.total)
+            .values(status="done", finished_at=now)
+        )
+    return len(locations)
+
+
+async def unfinished_chunks(session: AsyncSession, older_than: datetime) -> list[str]:
+    """Chunks the database says are not done, of distributions created before `older_than` (to re-queue)."""
+    return list(await session.scalars(
+        select(DistributionChunk.id).join(Distribution, Distribution.id == DistributionChunk.distribution_id)
+        .where(DistributionChunk.status == "pending", Distribution.created_at < older_than)
+    ))
+
+
+async def get_distribution(session: AsyncSession, actor: Actor, distribution_id: str) -> Distribution:
+    distribution = await session.scalar(select(Distribution).where(
+        Distribution.id == distribution_id, Distribution.brand_id == actor.brand_id))
+    if distribution is None or not actor.sees_whole_brand:
+        raise NotFound("No distribution with id {id}.", id=distribution_id)
+    return distribution
+
+
+def distribution_read(distribution: Distribution) -> dict[str, Any]:
+    return {
+        "id": distribution.id, "post_id": distribution.post_id, "status": distribution.status,
+        "total": distribution.total, "done": distribution.done, "failed": distribution.failed,
+        "started_at": distribution.started_at, "finished_at": distribution.finished_at,
+    }
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def get_proposal(session: AsyncSession, actor: Actor, proposal_id: str) -> Proposal:
+    """A proposal of a location the actor may see; NotFound otherwise."""
+    proposal = await session.scalar(
+        select(Proposal).join(Location, Location.id == Proposal.location_id)
+        .where(Proposal.id == proposal_id, visible_locations(actor))
+    )
+    if proposal is None:
+        raise NotFound("No proposal with id {id}.", id=proposal_id)
+    return proposal
+
+
+async def list_proposals(
+    session: AsyncSession, actor: Actor, *, status: str | None = None, campaign_id: str | None = None,
+    location_id: str | None = None, limit: int = 200, offset: int = 0,
+) -> list[Proposal]:
+    """Proposals of the locations the actor may see, soonest deadline first."""
+    query = select(Proposal).join(Location, Location.id == Proposal.location_id).where(visible_locations(actor))
+    if status:
+        query = query.where(Proposal.status == status)
+    if campaign_id:
+        query = query.where(Proposal.campaign_id == campaign_id)
+    if location_id:
+        query = query.where(Proposal.location_id == location_id)
+    query = query.order_by(Proposal.deadline.is_(None), Proposal.deadline, Proposal.created_at).limit(limit).offset(offset)
+    return list(await session.scalars(query))
+
+
+async def history(session: AsyncSession, proposal_id: str) -> list[dict[str, Any]]:
+    """The proposal's audit trail, oldest first."""
+    from hub.audit.models import AuditEvent
+
+    events = await session.scalars(select(AuditEvent).where(
+        AuditEvent.subject_type == "proposal", AuditEvent.subject_id == proposal_id).order_by(AuditEvent.created_at))
+    return [{"action": event.action, "actor_id": event.actor_id, "at": event.created_at,
+             "before": event.before, "after": event.after} for event in events]
+
+
+async def mark_seen(session: AsyncSession, proposal: Proposal) -> None:
+    """Note the first time the location opened the proposal (for the funnel)."""
+    if proposal.seen_at is None:
+        proposal.seen_at = utcnow()
+
+
+# ---------------------------------------------------------------- deciding
+
+DECIDABLE = ("pending",)
+
+
+async def _transition(
+    session: AsyncSession, proposal: Proposal, allowed: Sequence[str], values: dict[str, Any]
+) -> None:
+    """Move the proposal only if it is still in one of `allowed` (compare-and-set on status and version)."""
+    result = await session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.status.in_(allowed), Proposal.version == proposal.version)
+        .values(version=Proposal.version + 1, **values)
+        .returning(Proposal.id)
+    )
+    if result.scalar() is None:
+        await session.refresh(proposal)
+        raise Conflict("This proposal is already {status}: reload it to see its current state.", status=proposal.status)
+    await session.refresh(proposal)
+
+
+def _check_decider(actor: Actor) -> None:
+    if actor.role == "viewer":
+        raise Forbidden("Viewers cannot decide on proposals.")
+
+
+async def approve(session: AsyncSession, actor: Actor, proposal: Proposal) -> Proposal:
+    """Approve the HQ text as is; it goes out at its time."""
+    _check_decider(actor)
+    if proposal.blocked:
+        raise Invalid("This proposal has blocking findings: customize the text to fix them before approving.",
+                      errors=[item for item in proposal.findings if item["severity"] == "error"])
+    before = proposal.status
+    await _transition(session, proposal, DECIDABLE, {"status": "approved", "decided_at": utcnow(), "decided_by": actor.user.id})
+    await publishing.schedule_publications(session, [proposal.id])
+    record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action="proposal.approved",
+           subject_type="proposal", subject_id=proposal.id, before={"status": before}, after={"status": "approved"})
+    return proposal
+
+
+async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, texts: dict[str, str]) -> Proposal:
+    """Approve with the location's own wording; refused (422 with findings) when it breaks a rule."""
+    _check_decider(actor)
+    revision = await session.get(PostRevision, proposal.post_revision_id)
+    if revision.editable == "locked":
+        raise Forbidden("HQ locked this post: approve or reject it as it is.")
+    unknown = [network for network in texts if network not in proposal.texts]
+    if unknown:
+        raise Invalid("This proposal is not for {networks}: customize only {allowed}.", networks=", ".join(unknown),
+                      allowed=", ".join(proposal.texts), errors=[{"field": f"texts.{n}", "message": "network not in this proposal"} for n in unknown])
+    if not texts:
+        raise Invalid("Send at least one network's text to customize.", errors=[{"field": "texts", "message": "empty"}])
+    location = await session.get(Location, proposal.location_id)
+    values = location_values(location)
+    new_texts = dict(proposal.texts)
+    findings: list[dict[str, Any]] = []
+    for network, text in texts.items():
+        filled, missing = fill_variables(text, values, network, location.locale)
+        new_texts[network] = filled
+        findings.extend(missing)
+    for network, text in new_texts.items():
+        findings.extend(lint_text(text, network, location.locale))
+    if has_errors(findings):
+        raise Invalid("Your text breaks {n} rule(s): fix the findings and save again.",
+                      n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
+    before = {"status": proposal.status, "texts": proposal.texts}
+    await _transition(session, proposal, DECIDABLE, {
+        "status": "customized", "texts": new_texts, "findings": findings, "blocked": False,
+        "decided_at": utcnow(), "decided_by": actor.user.id,
+    })
+    await publishing.schedule_publications(session, [proposal.id])
+    record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action="proposal.customized",
+           subject_type="proposal", subject_id=proposal.id, before=before, after={"status": "customized", "texts": new_texts})
+    return proposal
+
+
+async def reject(session: AsyncSession, actor: Actor, proposal: Proposal, reason: str, comment: str | None) -> Proposal:
+    """Refuse the proposal with a reason; cancels what had not started going out."""
+    _check_decider(actor)
+    if reason not in REJECT_REASONS:
+        raise Invalid("Unknown reason '{reason}': use one of {reasons}.", reason=reason, reasons=", ".join(REJECT_REASONS),
+                      errors=[{"field": "reason", "message": f"one of {', '.join(REJECT_REASONS)}"}])
+    if comment and len(comment) > 2000:
+        raise Invalid("The comment is longer than 2000 characters: shorten it.",
+                      errors=[{"field": "comment", "message": "at most 2000 characters"}])
+    before = proposal.status
+    # Until publish time a location may still cancel what was approved, automatically or not.
+    await publishing.cancel_scheduled(session, proposal.id)
+    await _transition(session, proposal, ("pending", *GOING_OUT), {
+        "status": "rejected", "reject_reason": reason, "reject_comment": comment or None,
+        "decided_at": utcnow(), "decided_by": actor.user.id,
+    })
+    record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action="proposal.rejected",
+           subject_type="proposal", subject_id=proposal.id, before={"status": before},
+           after={"status": "rejected", "reason": reason, "comment": comment})
+    return proposal
+
+
+async def apply_deadlines(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """At each pending proposal's deadline: expire it (approval_required, or blocked) or approve it (opt_out)."""
+    approved = list(await session.scalars(
+        update(Proposal)
+        .where(Proposal.status == "pending", Proposal.deadline <= now, Proposal.policy == "opt_out",
+               Proposal.blocked.is_(False))
+        .values(status="auto_approved", decided_at=now, version=Proposal.version + 1)
+        .returning(Proposal.id)
+    ))
+    expired = list(await session.scalars(
+        update(Proposal)
+        .where(Proposal.status == "pending", Proposal.deadline <= now)
+        .values(status="expired", decided_at=now, version=Proposal.version + 1)
+        .returning(Proposal.id)
+    ))
+    await publishing.schedule_publications(session, approved)
+    return {"auto_approved": len(approved), "expired": len(expired)}
+
+
+async def counts_by_status(session: AsyncSession, campaign_id: str) -> dict[str, int]:
+    rows = await session.execute(
+        select(Proposal.status, func.count()).where(Proposal.campaign_id == campaign_id).group_by(Proposal.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def proposal_read(proposal: Proposal, language: str, history_rows: list[dict[str, Any]] | None = None,
+                  images: dict[str, str] | None = None) -> dict[str, Any]:
+    """A proposal as the API shows it, findings in the reader's language."""
+    from hub.i18n import translate
+
+    return {
+        "id": proposal.id, "status": proposal.status, "location_id": proposal.location_id, "post_id": proposal.post_id,
+        "campaign_id": proposal.campaign_id, "revision": proposal.revision, "policy": proposal.policy,
+        "publish_at": proposal.publish_at, "deadline": proposal.deadline, "texts": proposal.texts,
+        "hq_texts": proposal.hq_texts, "images": images or {},
+        "findings": [{**{k: v for k, v in item.items() if k != "values"},
+                      "message": translate(item["message"], language, **item.get("values", {}))}
+                     for item in proposal.findings],
+        "blocked": proposal.blocked, "reject_reason": proposal.reject_reason, "reject_comment": proposal.reject_comment,
+        "decided_at": proposal.decided_at, "history": history_rows or [],
+    }

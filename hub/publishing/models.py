@@ -1,0 +1,76 @@
+"""Social accounts of locations, publications of proposals on them, and the sandbox feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, IdMixin, TimestampMixin
+
+NETWORKS = ("facebook", "instagram", "linkedin", "x", "google_business", "youtube")
+PUBLICATION_STATUSES = ("scheduled", "publishing", "published", "failed", "unconfirmed", "cancelled")
+
+
+class SocialAccount(IdMixin, TimestampMixin, Base):
+    """A location's account on one network; tokens are encrypted and never leave the server."""
+
+    __tablename__ = "social_accounts"
+    __table_args__ = (UniqueConstraint("location_id", "network", "external_id"),)
+
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(String(20))
+    # Which connector talks for it: the network's own, or "sandbox" (Pieuvre's own feed page).
+    connector: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    access_token_encrypted: Mapped[str] = mapped_column(Text, default="")
+    refresh_token_encrypted: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active, expired, revoked, missing_permission
+    status_detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Publication(IdMixin, TimestampMixin, Base):
+    """One proposal going out on one account, exactly once."""
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "social_account_id"),
+        Index("ix_publications_status_due", "status", "due_at"),
+        Index("ix_publications_campaign", "campaign_id", "status"),
+    )
+
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    social_account_id: Mapped[str] = mapped_column(ForeignKey("social_accounts.id", ondelete="CASCADE"))
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class SandboxPost(IdMixin, TimestampMixin, Base):
+    """A post "published" by the sandbox connector into Pieuvre's own feed page of a location."""
+
+    __tablename__ = "sandbox_posts"
+    __table_args__ = (Index("ix_sandbox_posts_account_created", "social_account_id", "created_at"),)
+
+    social_account_id: Mapped[str] = mapped_column(ForeignKey("social_accounts.id", ondelete="CASCADE"))
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), index=True)
+    network: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    # What a real network would let us match on when reading an account back: the content.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    image_url: Mapped[str | None] = mapped_column(Text, default=None)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)

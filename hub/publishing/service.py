@@ -1,0 +1,250 @@
+"""Publishing: scheduling approved proposals on each account, sending each exactly once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.actor import Actor
+from hub.accounts.security import token_cipher
+from hub.config import Settings
+from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
+from hub.errors import Conflict, Invalid
+from hub.locations.models import Location
+from hub.locations.service import visible_locations
+from hub.proposals.localize import raw_variables
+from hub.proposals.models import GOING_OUT, Proposal
+from hub.publishing.connectors import CONNECTORS, get_connector
+from hub.publishing.connectors.base import (
+    AccountBroken,
+    OutcomeUnknown,
+    OutgoingPost,
+    PublishRefused,
+    TransientBeforeSend,
+)
+from hub.publishing.models import NETWORKS, Publication, SocialAccount
+
+log = logging.getLogger("pieuvre.publishing")
+
+# A publication still "publishing" after this long lost its worker: settle it by reading back.
+STUCK_AFTER = timedelta(minutes=10)
+
+
+async def connect_account(
+    session: AsyncSession, settings: Settings, location: Location, *, network: str, external_id: str,
+    access_token: str, refresh_token: str | None = None, expires_at: datetime | None = None,
+    connector: str | None = None, display_name: str = "",
+) -> SocialAccount:
+    """Attach an account to a location with tokens an admin already holds (stored encrypted)."""
+    if network not in NETWORKS:
+        raise Invalid("Unknown network '{network}': use one of {networks}.", network=network, networks=", ".join(NETWORKS),
+                      errors=[{"field": "network", "message": f"one of {', '.join(NETWORKS)}"}])
+    connector = connector or network
+    if connector not in CONNECTORS:
+        raise Invalid("No connector named '{name}' yet: available are {names}.", name=connector,
+                      names=", ".join(CONNECTORS), errors=[{"field": "connector", "message": "unknown connector"}])
+    taken = await session.scalar(select(SocialAccount.id).where(
+        SocialAccount.location_id == location.id, SocialAccount.network == network,
+        SocialAccount.external_id == external_id,
+    ))
+    if taken:
+        raise Conflict("This location already has the {network} account {external_id}.", network=network,
+                       external_id=external_id)
+    cipher = token_cipher([settings.resolved_secret_key()])
+    account = SocialAccount(
+        brand_id=location.brand_id, location_id=location.id, network=network, connector=connector,
+        external_id=external_id, display_name=display_name or external_id,
+        access_token_encrypted=cipher.encrypt(access_token.encode()).decode() if access_token else "",
+        refresh_token_encrypted=cipher.encrypt(refresh_token.encode()).decode() if refresh_token else "",
+        expires_at=expires_at,
+    )
+    session.add(account)
+    await session.flush()
+    return account
+
+
+def account_read(account: SocialAccount) -> dict[str, Any]:
+    """An account as the API shows it: never its tokens."""
+    return {
+        "id": account.id, "location_id": account.location_id, "network": account.network,
+        "connector": account.connector, "external_id": account.external_id, "display_name": account.display_name,
+        "status": account.status, "expires_at": account.expires_at, "created_at": account.created_at,
+    }
+
+
+async def schedule_publications(session: AsyncSession, proposal_ids: list[str]) -> int:
+    """One scheduled publication per (proposal going out, active account on one of its networks); idempotent."""
+    if not proposal_ids:
+        return 0
+    rows = await session.execute(
+        select(Proposal.id, Proposal.brand_id, Proposal.campaign_id, Proposal.location_id, Proposal.texts,
+               Proposal.publish_at, SocialAccount.id, SocialAccount.network)
+        .join(SocialAccount, SocialAccount.location_id == Proposal.location_id)
+        .where(Proposal.id.in_(proposal_ids), Proposal.status.in_(GOING_OUT), SocialAccount.status == "active")
+    )
+    now = utcnow()
+    values = [
+        {"id": new_id(), "brand_id": brand_id, "campaign_id": campaign_id, "proposal_id": proposal_id,
+         "social_account_id": account_id, "location_id": location_id, "network": network, "status": "scheduled",
+         "attempt": 0, "due_at": publish_at or now, "created_at": now}
+        for proposal_id, brand_id, campaign_id, location_id, texts, publish_at, account_id, network in rows
+        if network in texts
+    ]
+    if not values:
+        return 0
+    await session.execute(insert_ignoring_conflicts(session, Publication, values, ["proposal_id", "social_account_id"]))
+    return len(values)
+
+
+async def cancel_scheduled(session: AsyncSession, proposal_id: str) -> None:
+    """Cancel what has not started going out; Conflict when something already has."""
+    started = await session.scalar(select(Publication.id).where(
+        Publication.proposal_id == proposal_id,
+        Publication.status.in_(("publishing", "published", "unconfirmed")),
+    ).limit(1))
+    if started:
+        raise Conflict("This proposal is already being published or was published: it can no longer be cancelled.")
+    await session.execute(
+        update(Publication).where(Publication.proposal_id == proposal_id, Publication.status == "scheduled")
+        .values(status="cancelled")
+    )
+
+
+async def due_publications(session: AsyncSession, now: datetime, limit: int = 500) -> list[tuple[str, int]]:
+    """(id, attempt) of scheduled publications whose time has come, oldest first."""
+    rows = await session.execute(
+        select(Publication.id, Publication.attempt)
+        .where(Publication.status == "scheduled", Publication.due_at <= now)
+        .order_by(Publication.due_at)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def claim(session: AsyncSession, publication_id: str, now: datetime) -> Publication | None:
+    """Atomically take a due publication (scheduled -> publishing, attempt + 1); None if another worker has it."""
+    claimed = await session.execute(
+        update(Publication)
+        .where(Publication.id == publication_id, Publication.status == "scheduled", Publication.due_at <= now)
+        .values(status="publishing", attempt=Publication.attempt + 1, claimed_at=now)
+        .returning(Publication.id)
+    )
+    if claimed.scalar() is None:
+        return None
+    return await session.get(Publication, publication_id, populate_existing=True)
+
+
+async def _finish(database: Database, publication_id: str, **values: Any) -> None:
+    async with database.session() as session:
+        await session.execute(update(Publication).where(Publication.id == publication_id).values(**values))
+
+
+async def publish(database: Database, settings: Settings, publication_id: str, now: datetime | None = None) -> str:
+    """Send one due publication exactly once; returns its new status (or 'skipped' when not ours)."""
+    now = now or utcnow()
+    async with database.session() as session:
+        publication = await claim(session, publication_id, now)
+        if publication is None:
+            return "skipped"
+        proposal = await session.get(Proposal, publication.proposal_id)
+        account = await session.get(SocialAccount, publication.social_account_id)
+        # Checked again under the claim: a withdrawal, rejection or edit made before now wins.
+        text = (proposal.texts or {}).get(publication.network) if proposal else None
+        if proposal is None or proposal.status not in GOING_OUT or text is None:
+            publication.status = "cancelled"
+            return "cancelled"
+        if raw_variables(text) or proposal.blocked:
+            publication.status, publication.error = "failed", "The text still has blocking findings (such as an unfilled {variable}): customize it."
+            return "failed"
+        if account is None or account.status != "active":
+            publication.status, publication.error = "failed", "The account is not connected any more: reconnect it, then reschedule."
+            return "failed"
+        outgoing = OutgoingPost(publication_id=publication.id, network=publication.network, text=text)
+        attempt = publication.attempt
+    connector = get_connector(account.connector, database, settings)
+    try:
+        result = await connector.create_post(account, outgoing)
+    except TransientBeforeSend as error:
+        delay = error.retry_after or min(60 * 2 ** attempt, 3600)
+        if attempt >= settings.publish_max_attempts:
+            await _finish(database, publication_id, status="failed",
+                          error=f"Gave up after {attempt} attempts: {error}")
+            return "failed"
+        await _finish(database, publication_id, status="scheduled", due_at=now + timedelta(seconds=delay), error=str(error))
+        return "scheduled"
+    except OutcomeUnknown as error:
+        await _finish(database, publication_id, status="unconfirmed", error=str(error))
+        return "unconfirmed"
+    except AccountBroken as error:
+        await _finish(database, publication_id, status="failed", error=str(error))
+        async with database.session() as session:
+            await session.execute(update(SocialAccount).where(SocialAccount.id == account.id)
+                                  .values(status=error.account_status, status_detail=str(error)))
+        return "failed"
+    except PublishRefused as error:
+        await _finish(database, publication_id, status="failed", error=str(error))
+        return "failed"
+    await _finish(database, publication_id, status="published", external_id=result.external_id, url=result.url,
+                  published_at=result.published_at, error=None)
+    log.info("publishing.published publication_id=%s external_id=%s", publication_id, result.external_id)
+    return "published"
+
+
+async def reconcile(database: Database, settings: Settings, now: datetime | None = None) -> dict[str, int]:
+    """Settle publications whose outcome is unknown by reading the account back; never resend blindly."""
+    now = now or utcnow()
+    counts = {"published": 0, "rescheduled": 0}
+    async with database.session() as session:
+        await session.execute(
+            update(Publication).where(Publication.status == "publishing", Publication.claimed_at < now - STUCK_AFTER)
+            .values(status="unconfirmed", error="The worker stopped while publishing; checking the account.")
+        )
+        rows = (await session.execute(
+            select(Publication, SocialAccount, Proposal)
+            .join(SocialAccount, SocialAccount.id == Publication.social_account_id)
+            .join(Proposal, Proposal.id == Publication.proposal_id)
+            .where(Publication.status == "unconfirmed")
+        )).all()
+    for publication, account, proposal in rows:
+        outgoing = OutgoingPost(publication.id, publication.network, proposal.texts.get(publication.network, ""))
+        connector = get_connector(account.connector, database, settings)
+        found = await connector.find_post(account, outgoing, since=publication.claimed_at or publication.created_at)
+        async with database.session() as session:
+            if found:
+                values = {"status": "published", "external_id": found.external_id, "url": found.url,
+                          "published_at": found.published_at, "error": None}
+                counts["published"] += 1
+            else:
+                values = {"status": "scheduled", "due_at": now}
+                counts["rescheduled"] += 1
+            await session.execute(update(Publication)
+                                  .where(Publication.id == publication.id, Publication.status == "unconfirmed")
+                                  .values(**values))
+    return counts
+
+
+async def list_publications(
+    session: AsyncSession, actor: Actor, *, proposal_id: str | None = None, status: str | None = None,
+    limit: int = 500,
+) -> list[Publication]:
+    """Publications of the locations the actor may see."""
+    query = (select(Publication).join(Location, Location.id == Publication.location_id)
+             .where(visible_locations(actor)).order_by(Publication.created_at).limit(limit))
+    if proposal_id:
+        query = query.where(Publication.proposal_id == proposal_id)
+    if status:
+        query = query.where(Publication.status == status)
+    return list(await session.scalars(query))
+
+
+def publication_read(publication: Publication) -> dict[str, Any]:
+    return {
+        "id": publication.id, "proposal_id": publication.proposal_id, "network": publication.network,
+        "status": publication.status, "attempt": publication.attempt, "due_at": publication.due_at,
+        "external_id": publication.external_id, "url": publication.url, "published_at": publication.published_at,
+        "error": publication.error, "social_account_id": publication.social_account_id,
+    }

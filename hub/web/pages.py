@@ -1,0 +1,585 @@
+"""The server-rendered UI (Jinja2 + HTMX): one template per page, HTMX regions as named blocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from hub.accounts import service as accounts
+from hub.accounts.actor import Actor
+from hub.accounts.security import new_secret, same
+from hub.campaigns import service as campaigns
+from hub.campaigns.models import APPROVAL_POLICIES, OBJECTIVES, Campaign, PostRevision
+from hub.campaigns.schemas import CampaignCreate, PostCreate, Target
+from hub.deps import SESSION_COOKIE, FormActor, PageActor, SessionDep, require_hq
+from hub.errors import Forbidden, HubError, Unauthorized
+from hub.i18n import Translator, pick_language
+from hub.linting.networks import NETWORK_RULES
+from hub.locations import service as locations
+from hub.proposals import service as proposals
+from hub.proposals.models import GOING_OUT, PROPOSAL_STATUSES, REJECT_REASONS, Distribution, Proposal
+from hub.publishing import service as publishing
+from hub.publishing.models import NETWORKS, SandboxPost
+from hub.queue import discard_pending
+from hub.stats.report import campaign_report
+from hub.templating import environment, is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+
+LOGIN_CSRF_COOKIE = "pieuvre_login_csrf"
+LOGIN_CSRF_SECONDS = 3600
+LANGUAGE_COOKIE_SECONDS = 365 * 86400
+# The funnel, in the order people read it (keys of campaign_report()["funnel"]).
+FUNNEL_STEPS = ("proposed", "seen", "pending", "approved", "customized", "rejected", "expired", "auto_approved",
+                "published", "failed")
+# Franchise variables every location offers (hub.proposals.localize.location_values), plus the usual ones.
+POST_VARIABLES = ("{name}", "{city}", "{phone}", "{code}", "{region}")
+
+# Facts the templates need everywhere; pages.py is the only user of these templates.
+environment.globals.update(
+    NETWORKS=NETWORKS,
+    NETWORK_LABELS={name: rules.label for name, rules in NETWORK_RULES.items()},
+    NETWORK_LIMITS={name: rules.max_length for name, rules in NETWORK_RULES.items()},
+    OBJECTIVES=OBJECTIVES,
+    APPROVAL_POLICIES=APPROVAL_POLICIES,
+    REJECT_REASONS=REJECT_REASONS,
+    PROPOSAL_STATUSES=PROPOSAL_STATUSES,
+    FUNNEL_STEPS=FUNNEL_STEPS,
+    POST_VARIABLES=POST_VARIABLES,
+)
+
+
+def _percent_class(value: int, largest: int) -> str:
+    """A width class (w-0 … w-100, steps of 5) for a bar of `value` out of `largest`; never 0 for a non-zero value."""
+    if not value or not largest:
+        return "w-0"
+    return f"w-{max(5, round(value * 20 / largest) * 5)}"
+
+
+environment.filters["bar_width"] = _percent_class
+
+
+def error_page(request: Request, status_code: int, message: str, errors: list[dict[str, Any]]):
+    """A page (or HTMX fragment) explaining what went wrong and what to do."""
+    _ensure_language(request)
+    context = {"status_code": status_code, "message": message, "errors": errors}
+    if is_htmx(request):
+        # A fragment for the page's message area, wherever the request meant to swap.
+        return render(request, "error.html", context, block="toast", status_code=status_code,
+                      headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+    return render(request, "error.html", context, status_code=status_code)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _ensure_language(request: Request) -> str:
+    """The page language when no logged-in user set it: the `lang` cookie, else the browser's."""
+    if not getattr(request.state, "language", None):
+        request.state.language = pick_language(request.headers.get("Accept-Language"), request.cookies.get("lang"))
+    return request.state.language
+
+
+def _translator(request: Request) -> Translator:
+    return Translator(_ensure_language(request))
+
+
+def _safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go back to; anything pointing off-site becomes `default`."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _require_whole_brand(actor: Actor) -> None:
+    """Campaign and location pages are for HQ and brand-wide viewers."""
+    if not actor.sees_whole_brand:
+        raise Forbidden("Only HQ sees campaigns and the list of locations: your proposals are in your inbox.")
+
+
+def _field(form: Any, name: str) -> str:
+    return str(form.get(name) or "").strip()
+
+
+def _split_list(text: str) -> list[str]:
+    """'city, mall ,north' -> ['city', 'mall', 'north']."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _parse_utc(text: str) -> datetime | None:
+    """A datetime-local field ('2026-12-01T10:00'), read as UTC; None when empty, ValueError when unreadable."""
+    if not text:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _utc_field(value: datetime | None) -> str:
+    """A datetime as a datetime-local field value, in UTC."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+class FormErrors:
+    """Errors of one form: a summary line and messages per field (all already translated)."""
+
+    def __init__(self) -> None:
+        self.summary = ""
+        self.fields: dict[str, list[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.summary or self.fields)
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def from_validation(self, error: ValidationError, messages: dict[str, str], _: Translator) -> None:
+        """Pydantic errors, each shown with our own sentence for its field when we have one."""
+        for item in error.errors():
+            field = str(item["loc"][0]) if item["loc"] else ""
+            self.add(field, messages.get(field) or str(item["msg"]).removeprefix("Value error, "))
+        self.summary = _("Some fields need your attention: see the messages below.")
+
+    def from_hub_error(self, error: HubError, _: Translator) -> None:
+        """A service's refusal: its message on top, and each finding or field error where it belongs."""
+        self.summary = _(error.message, **error.values)
+        for item in error.errors:
+            if "rule" in item:  # a linter finding: shown under its network
+                self.add(f"text_{item['network']}", _(item["message"], **item.get("values", {})))
+            elif item.get("field"):
+                self.add(str(item["field"]), str(item["message"]))
+
+
+async def _undo(session: SessionDep, actor: Actor) -> None:
+    """Forget what a refused mutation may already have written, before rendering its form again."""
+    await session.rollback()
+    discard_pending(session)
+    # A rollback expires every loaded row: reload the ones the layout reads.
+    await session.refresh(actor.user)
+    if actor.membership is not None:
+        await session.refresh(actor.membership)
+
+
+def _render_blocks(request: Request, template: str, context: dict[str, Any], blocks: list[str],
+                   status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Several blocks of one page in one HTMX answer (the first swaps in place, the others out of band)."""
+    parts = [render(request, template, {**context, "oob": index > 0}, block=block).body.decode()
+             for index, block in enumerate(blocks)]
+    response = HTMLResponse("".join(parts), status_code=status_code, headers=headers)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+# ---------------------------------------------------------------- login, logout, language
+
+
+def _login_form(request: Request, *, email: str = "", next_url: str = "/", error: str = "",
+                status_code: int = 200) -> HTMLResponse:
+    """The login form with its double-submit CSRF token (a cookie and the same value in a hidden field)."""
+    _ensure_language(request)
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if len(token) < 32:
+        token = new_secret()
+    response = render(request, "accounts/login.html",
+                      {"email": email, "next_url": next_url, "error": error, "login_token": token},
+                      status_code=status_code)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=LOGIN_CSRF_SECONDS, path="/login", httponly=True,
+                        samesite="strict", secure=request.app.state.settings.cookie_secure)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    """The login form."""
+    return _login_form(request, next_url=_safe_next(next))
+
+
+@router.post("/login")
+async def login(request: Request, session: SessionDep) -> Response:
+    """Check the e-mail and password, start a new session (a new secret every time) and go on."""
+    form = await request.form()
+    _ = _translator(request)
+    email, next_url = _field(form, "email"), _safe_next(_field(form, "next"))
+    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    sent_token = str(form.get("csrf_token") or "")
+    if not cookie_token or not sent_token or not same(cookie_token, sent_token):
+        return _login_form(request, email=email, next_url=next_url, status_code=403,
+                           error=_("This form has expired or did not come from Pieuvre: reload the page and try again."))
+    try:
+        user = await accounts.authenticate(session, email, str(form.get("password") or ""))
+    except Unauthorized as error:
+        return _login_form(request, email=email, next_url=next_url, status_code=401, error=_(error.message))
+    # Rotate: whatever session this browser had ends, and the new one gets a fresh secret.
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        await accounts.close_session(session, previous)
+    settings = request.app.state.settings
+    secret, _row = await accounts.open_session(session, user, "web", settings.session_days)
+    response = _see_other(next_url)
+    response.set_cookie(SESSION_COOKIE, secret, max_age=settings.session_days * 86400, path="/", httponly=True,
+                        samesite="lax", secure=settings.cookie_secure)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, actor: FormActor, session: SessionDep) -> Response:
+    """End the session on the server and forget its cookie."""
+    await accounts.close_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = _see_other("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=request.app.state.settings.cookie_secure)
+    return response
+
+
+@router.get("/language")
+async def switch_language(lang: str, next: str = "/") -> Response:
+    """Remember the UI language (fr or en) in a cookie and go back to the page."""
+    response = _see_other(_safe_next(next))
+    if lang in ("fr", "en"):
+        response.set_cookie("lang", lang, max_age=LANGUAGE_COOKIE_SECONDS, path="/", samesite="lax")
+    return response
+
+
+@router.get("/")
+async def home(actor: PageActor) -> Response:
+    """HQ and viewers land on their campaigns, local and regional managers on their inbox."""
+    return _see_other("/campaigns" if actor.sees_whole_brand else "/inbox")
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+async def _campaigns_page(request: Request, session: SessionDep, actor: Actor, *, values: dict[str, str] | None = None,
+                          errors: FormErrors | None = None, status_code: int = 200) -> HTMLResponse:
+    rows = await campaigns.list_campaigns(session, actor)
+    return render(request, "campaigns/list.html", {
+        "campaigns": rows,
+        "values": values or {"objective": "visibility", "approval_policy": "approval_required"},
+        "errors": errors or FormErrors(),
+    }, status_code=status_code)
+
+
+@router.get("/campaigns")
+async def campaigns_page(request: Request, actor: PageActor, session: SessionDep) -> HTMLResponse:
+    """The brand's campaigns and the form to start one."""
+    _require_whole_brand(actor)
+    return await _campaigns_page(request, session, actor)
+
+
+@router.post("/campaigns")
+async def create_campaign(request: Request, actor: FormActor, session: SessionDep) -> Response:
+    """Create a campaign from the form, then open it; the form comes back with its errors otherwise."""
+    require_hq(actor)
+    _ = _translator(request)
+    form = await request.form()
+    values = {name: _field(form, name) for name in ("name", "objective", "approval_policy", "decision_deadline")}
+    errors = FormErrors()
+    deadline = None
+    try:
+        deadline = _parse_utc(values["decision_deadline"])
+    except ValueError:
+        errors.add("decision_deadline", _("Write the deadline as a date and a time, e.g. 2026-12-01 18:00."))
+    if not values["name"]:
+        errors.add("name", _("Give the campaign a name."))
+    if errors:
+        errors.summary = _("Some fields need your attention: see the messages below.")
+        return await _campaigns_page(request, session, actor, values=values, errors=errors, status_code=422)
+    try:
+        data = CampaignCreate(name=values["name"], objective=values["objective"] or "visibility",
+                              approval_policy=values["approval_policy"] or "approval_required",
+                              decision_deadline=deadline)
+        campaign = await campaigns.create_campaign(session, actor, data)
+    except ValidationError as error:
+        errors.from_validation(error, {
+            "name": _("Give the campaign a name of at most 200 characters."),
+            "objective": _("Pick one of the objectives in the list."),
+            "approval_policy": _("Pick one of the approval policies in the list."),
+        }, _)
+    except HubError as error:
+        await _undo(session, actor)
+        errors.from_hub_error(error, _)
+    if errors:
+        return await _campaigns_page(request, session, actor, values=values, errors=errors, status_code=422)
+    return _see_other(f"/campaigns/{campaign.id}")
+
+
+async def _latest_distributions(session: SessionDep, post_ids: list[str]) -> dict[str, Distribution]:
+    """The newest distribution of each post (for the progress shown under it)."""
+    if not post_ids:
+        return {}
+    rows = await session.scalars(
+        select(Distribution).where(Distribution.post_id.in_(post_ids)).order_by(Distribution.created_at)
+    )
+    return {row.post_id: row for row in rows}
+
+
+async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign) -> dict[str, Any]:
+    """The funnel, metrics and proposals grid of a campaign."""
+    report = await campaign_report(session, campaign)
+    rows = await proposals.list_proposals(session, actor, campaign_id=campaign.id, limit=500)
+    order = {status: index for index, status in enumerate(PROPOSAL_STATUSES)}
+    names = {entry["location_id"]: entry for entry in report["by_location"]}
+    rows.sort(key=lambda row: (order.get(row.status, 99), names.get(row.location_id, {}).get("code", "")))
+    funnel = report["funnel"]
+    return {
+        "report": report,
+        "funnel_rows": [(step, funnel.get(step, 0)) for step in FUNNEL_STEPS],
+        "funnel_max": max([funnel.get(step, 0) for step in FUNNEL_STEPS] + [1]),
+        "grid": rows,
+        "location_names": names,
+    }
+
+
+async def _campaign_page(request: Request, session: SessionDep, actor: Actor, campaign: Campaign, *,
+                         values: dict[str, Any] | None = None, errors: FormErrors | None = None,
+                         status_code: int = 200) -> HTMLResponse:
+    posts = await campaigns.list_posts(session, campaign)
+    return render(request, "campaigns/detail.html", {
+        "campaign": campaign,
+        "posts": posts,
+        "distributions": await _latest_distributions(session, [post.id for post, _revision in posts]),
+        "values": values or {"networks": ["facebook", "instagram"], "editable": "free"},
+        "errors": errors or FormErrors(),
+        **await _report_context(session, actor, campaign),
+    }, status_code=status_code)
+
+
+@router.get("/campaigns/{campaign_id}")
+async def campaign_page(request: Request, campaign_id: str, actor: PageActor, session: SessionDep) -> HTMLResponse:
+    """A campaign: its posts, the new-post form, the funnel and every location's proposal."""
+    campaign = await campaigns.get_campaign(session, actor, campaign_id)
+    if is_htmx(request) and request.headers.get("HX-Target") == "report":
+        return render(request, "campaigns/detail.html", {"campaign": campaign,
+                                                          **await _report_context(session, actor, campaign)},
+                      block="report")
+    return await _campaign_page(request, session, actor, campaign)
+
+
+@router.post("/campaigns/{campaign_id}/posts")
+async def create_post(request: Request, campaign_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """Add a post to the campaign; the form comes back with the linter's findings when it breaks a rule."""
+    campaign = await campaigns.get_campaign(session, actor, campaign_id)
+    require_hq(actor)
+    _ = _translator(request)
+    form = await request.form()
+    networks = [str(name) for name in form.getlist("networks")]
+    values: dict[str, Any] = {"body": str(form.get("body") or ""), "networks": networks,
+                              "publish_at": _field(form, "publish_at"), "editable": _field(form, "editable") or "free"}
+    errors = FormErrors()
+    publish_at = None
+    if not values["body"].strip():
+        errors.add("body", _("Write the text of the post."))
+    if not networks:
+        errors.add("networks", _("Tick at least one network."))
+    try:
+        publish_at = _parse_utc(values["publish_at"])
+    except ValueError:
+        errors.add("publish_at", _("Write the publish time as a date and a time, e.g. 2026-12-01 10:00."))
+    if not errors:
+        try:
+            data = PostCreate(body=values["body"], networks=networks, editable=values["editable"], publish_at=publish_at)
+            post, _revision = await campaigns.create_post(session, actor, campaign, data)
+        except ValidationError as error:
+            errors.from_validation(error, {
+                "body": _("Write the text of the post (at most 70,000 characters)."),
+                "networks": _("Tick networks from the list only."),
+                "editable": _("Pick whether locations may customize the text."),
+            }, _)
+        except HubError as error:
+            await _undo(session, actor)
+            errors.from_hub_error(error, _)
+            # Findings name a network: show them under the text, where they can be fixed.
+            for key in [key for key in errors.fields if key.startswith("text_")]:
+                errors.fields.setdefault("body", []).extend(
+                    f"{NETWORK_RULES[key[5:]].label if key[5:] in NETWORK_RULES else key[5:]}: {message}"
+                    for message in errors.fields.pop(key))
+    if errors:
+        if not errors.summary:
+            errors.summary = _("Some fields need your attention: see the messages below.")
+        campaign = await campaigns.get_campaign(session, actor, campaign_id)
+        return await _campaign_page(request, session, actor, campaign, values=values, errors=errors, status_code=422)
+    return _see_other(f"/campaigns/{campaign.id}#post-{post.id}")
+
+
+def _progress(request: Request, distribution: Distribution, *, error: str = "", status_code: int = 200,
+              extra: dict[str, Any] | None = None) -> HTMLResponse:
+    return render(request, "campaigns/detail.html",
+                  {"distribution": distribution, "post_id": distribution.post_id, "send_error": error, **(extra or {})},
+                  block="progress", status_code=status_code)
+
+
+@router.post("/posts/{post_id}/distribute")
+async def distribute(request: Request, post_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """Send a post to the network; HTMX gets the progress bar that follows the fan-out."""
+    post, revision = await campaigns.get_post(session, actor, post_id)
+    require_hq(actor)
+    form = await request.form()
+    target = Target(tags=_split_list(_field(form, "tags")), regions=_split_list(_field(form, "regions")))
+    try:
+        distribution = await proposals.distribute(session, actor, post, revision, target,
+                                                  request.app.state.settings.fanout_chunk_size)
+    except HubError as error:
+        await _undo(session, actor)
+        _ = _translator(request)
+        message = _(error.message, **error.values)
+        if is_htmx(request):
+            return render(request, "campaigns/detail.html", {"distribution": None, "post_id": post_id,
+                                                              "send_error": message},
+                          block="progress", status_code=422)
+        return error_page(request, error.status_code, message, [])
+    if is_htmx(request):
+        return _progress(request, distribution)
+    return _see_other(f"/campaigns/{post.campaign_id}#post-{post.id}")
+
+
+@router.get("/distributions/{distribution_id}/progress")
+async def distribution_progress(request: Request, distribution_id: str, actor: PageActor,
+                                session: SessionDep) -> Response:
+    """How far a fan-out is; when it is done, the funnel and the proposals grid come along (out of band)."""
+    distribution = await proposals.get_distribution(session, actor, distribution_id)
+    post, _revision = await campaigns.get_post(session, actor, distribution.post_id)
+    if not is_htmx(request):
+        return _see_other(f"/campaigns/{post.campaign_id}#post-{post.id}")
+    if distribution.status != "done":
+        return _progress(request, distribution)
+    campaign = await campaigns.get_campaign(session, actor, post.campaign_id)
+    context = {"distribution": distribution, "post_id": post.id, "send_error": "", "campaign": campaign,
+               **await _report_context(session, actor, campaign)}
+    return _render_blocks(request, "campaigns/detail.html", context, ["progress", "report"])
+
+
+# ---------------------------------------------------------------- inbox and proposals
+
+
+@router.get("/inbox")
+async def inbox(request: Request, actor: PageActor, session: SessionDep, status: str = "") -> HTMLResponse:
+    """The proposals waiting for the user's locations, soonest deadline first."""
+    status = status if status in PROPOSAL_STATUSES else ""
+    rows = await proposals.list_proposals(session, actor, status=status or None)
+    places = {location.id: location for location in await locations.list_locations(session, actor)}
+    context = {"rows": rows, "places": places, "status": status}
+    if is_htmx(request) and request.headers.get("HX-Target") == "inbox-rows":
+        return render(request, "proposals/inbox.html", context, block="rows")
+    return render(request, "proposals/inbox.html", context)
+
+
+async def _proposal_context(session: SessionDep, actor: Actor, proposal: Proposal) -> dict[str, Any]:
+    location = await locations.get_location(session, actor, proposal.location_id)
+    # The proposal's own revision (its scope was checked with the proposal): is the text locked?
+    revision = await session.get(PostRevision, proposal.post_revision_id)
+    return {
+        "proposal": proposal,
+        "location": location,
+        "locked": revision is not None and revision.editable == "locked",
+        "publications": await publishing.list_publications(session, actor, proposal_id=proposal.id),
+        "can_decide": actor.role not in (None, "viewer"),
+        "going_out": GOING_OUT,
+    }
+
+
+@router.get("/proposals/{proposal_id}")
+async def proposal_page(request: Request, proposal_id: str, actor: PageActor, session: SessionDep) -> HTMLResponse:
+    """A proposal: how it will look on each network, its findings, and the decision."""
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    if not actor.sees_whole_brand:
+        await proposals.mark_seen(session, proposal)
+    context = await _proposal_context(session, actor, proposal)
+    return render(request, "proposals/detail.html", {**context, "errors": FormErrors(), "drafts": {}, "notice": ""})
+
+
+async def _decided(request: Request, session: SessionDep, actor: Actor, proposal_id: str, notice: str) -> Response:
+    """After a decision: the decision block and the publications (HTMX), or back to the page."""
+    if not is_htmx(request):
+        return _see_other(f"/proposals/{proposal_id}")
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    context = {**await _proposal_context(session, actor, proposal), "errors": FormErrors(), "drafts": {},
+               "notice": notice}
+    return _render_blocks(request, "proposals/detail.html", context, ["decision", "publications"])
+
+
+async def _refused(request: Request, session: SessionDep, actor: Actor, proposal_id: str, error: HubError, *,
+                   drafts: dict[str, str] | None = None, form_name: str = "") -> Response:
+    """A decision the service refused: the decision block again, with why and with what the user typed."""
+    await _undo(session, actor)
+    _ = _translator(request)
+    errors = FormErrors()
+    errors.from_hub_error(error, _)
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    context = {**await _proposal_context(session, actor, proposal), "errors": errors, "drafts": drafts or {},
+               "notice": "", "open_form": form_name}
+    status_code = 422 if error.status_code in (400, 422) else error.status_code
+    if is_htmx(request):
+        return render(request, "proposals/detail.html", context, block="decision", status_code=status_code)
+    return render(request, "proposals/detail.html", context, status_code=status_code)
+
+
+@router.post("/proposals/{proposal_id}/approve")
+async def approve(request: Request, proposal_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """Approve HQ's text as it is."""
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    try:
+        await proposals.approve(session, actor, proposal)
+    except HubError as error:
+        return await _refused(request, session, actor, proposal_id, error)
+    return await _decided(request, session, actor, proposal_id,
+                          _translator(request)("Approved: it will go out at its publish time."))
+
+
+@router.post("/proposals/{proposal_id}/customize")
+async def customize(request: Request, proposal_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """Approve with the location's own wording, linted before it is accepted."""
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    form = await request.form()
+    drafts = {network: str(form.get(f"text_{network}")) for network in proposal.texts
+              if form.get(f"text_{network}") is not None}
+    try:
+        await proposals.customize(session, actor, proposal, drafts)
+    except HubError as error:
+        return await _refused(request, session, actor, proposal_id, error, drafts=drafts, form_name="customize")
+    return await _decided(request, session, actor, proposal_id,
+                          _translator(request)("Saved with your wording: it will go out at its publish time."))
+
+
+@router.post("/proposals/{proposal_id}/reject")
+async def reject(request: Request, proposal_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """Refuse the proposal with a reason (and cancel what had not gone out yet)."""
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    form = await request.form()
+    drafts = {"reason": _field(form, "reason"), "comment": str(form.get("comment") or "").strip()}
+    try:
+        await proposals.reject(session, actor, proposal, drafts["reason"], drafts["comment"] or None)
+    except HubError as error:
+        return await _refused(request, session, actor, proposal_id, error, drafts=drafts, form_name="reject")
+    return await _decided(request, session, actor, proposal_id,
+                          _translator(request)("Rejected: HQ will see your reason."))
+
+
+# ---------------------------------------------------------------- sandbox and locations
+
+
+@router.get("/sandbox/{location_id}")
+async def sandbox_feed(request: Request, location_id: str, actor: PageActor, session: SessionDep) -> HTMLResponse:
+    """What the sandbox connector "published" for a location, newest first."""
+    location = await locations.get_location(session, actor, location_id)
+    posts = list(await session.scalars(
+        select(SandboxPost).where(SandboxPost.location_id == location.id)
+        .order_by(SandboxPost.created_at.desc()).limit(200)
+    ))
+    return render(request, "publishing/sandbox.html", {"location": location, "posts": posts})
+
+
+@router.get("/locations")
+async def locations_page(request: Request, actor: PageActor, session: SessionDep, q: str = "") -> HTMLResponse:
+    """Every location of the network (HQ)."""
+    _require_whole_brand(actor)
+    rows = await locations.list_locations(session, actor, q=q.strip() or None)
+    return render(request, "locations/list.html", {"locations": rows, "q": q})

@@ -1,0 +1,1 @@
+"""arq tasks: thin adapters from the queue to hub services."""
