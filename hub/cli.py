@@ -58,10 +58,32 @@ def demo() -> None:
 @app.command()
 def worker(burst: bool = typer.Option(False, help="Stop when the queue is empty.")) -> None:
     """Run an arq worker (fan-out, publishing, stats, deadlines)."""
+    import logging.config
+
+    from arq.logs import default_log_config
+
     from workers.settings import build_worker
 
     _settings()
+    logging.config.dictConfig(default_log_config(verbose=True))
     build_worker(burst=burst).run()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("0.0.0.0", help="Address to listen on."),
+    port: int = typer.Option(None, help="Port (default PIEUVRE_PORT)."),
+    workers: int = typer.Option(1, help="Web processes."),
+) -> None:
+    """Run only the web server (production: workers run apart, Redis and PostgreSQL are given)."""
+    import uvicorn
+
+    settings = _settings()
+    if not settings.redis_url:
+        raise typer.BadParameter("set PIEUVRE_REDIS_URL (or use `pieuvre up` for the all-in-one mode)")
+    asyncio.run(_migrate(settings.database_url))
+    uvicorn.run("hub.app:create_app", factory=True, host=host, port=port or settings.port, workers=workers,
+                proxy_headers=True)
 
 
 @app.command("create-admin")
