@@ -1,14 +1,18 @@
 """French and English for every user-visible string.
 
-Strings are written in English in the code and templates (`_("…")`); `fr.py` holds their
-French. A test scans the code and templates and fails when a string has no French.
+Strings are written in English in the code and templates (`_("…")`); `fr.py` holds the
+French of the UI's, `fr_messages.py` that of the domain's errors and findings. A test scans the
+code and templates and fails when a string has no French.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hub.i18n.fr import FRENCH
+from hub.i18n.fr import FRENCH as _UI_FRENCH
+from hub.i18n.fr_messages import MESSAGES
+
+FRENCH = {**_UI_FRENCH, **MESSAGES}
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "en"
