@@ -139,7 +139,7 @@ def up(
     if not settings.redis_url:
         redis_server, url = _start_embedded_redis(settings.var_dir)
         os.environ["PIEUVRE_REDIS_URL"] = url
-        typer.echo(f"Embedded Redis on {url} (stops with this process).")
+        typer.echo(f"Embedded Redis (pid {redis_server.pid}) on {url}; it stops with this process.")
     if "PIEUVRE_BASE_URL" not in os.environ:
         os.environ["PIEUVRE_BASE_URL"] = f"http://{host}:{port}"
     settings = _settings()
