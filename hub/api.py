@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hub.accounts import service as accounts
@@ -120,11 +120,10 @@ async def create_location(data: LocationCreate, actor: ApiActor, session: Sessio
     return LocationRead.model_validate(await locations.create_location(session, actor.brand_id, data))
 
 
-@router.post("/locations/import", tags=["locations"])
-async def import_locations(
-    request: Request, actor: ApiActor, session: SessionDep,
-    body: Annotated[str, Body(media_type="text/csv", description="CSV with a header line")] = "",
-) -> dict[str, Any]:
+@router.post("/locations/import", tags=["locations"], openapi_extra={
+    "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+})
+async def import_locations(request: Request, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
     """Create or update locations from a CSV; any bad line refuses the whole file."""
     require_hq(actor)
     if not request.headers.get("content-type", "").startswith("text/csv"):

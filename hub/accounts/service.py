@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,8 @@ from hub.db import utcnow
 from hub.errors import Conflict, Invalid, Unauthorized
 
 API_TOKEN_DAYS = 30
+# One @, no spaces, and a domain with at least one dot between non-empty labels.
+EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 
 def normalize_email(email: str) -> str:
@@ -91,7 +94,7 @@ async def create_user(
 ) -> User:
     """A new user; Conflict when the e-mail is taken."""
     email = normalize_email(email)
-    if "@" not in email or "." not in email.split("@")[-1]:
+    if not EMAIL.fullmatch(email):
         raise Invalid("'{email}' is not an e-mail address.", email=email,
                       errors=[{"field": "email", "message": "not an e-mail address"}])
     check_password(password)

@@ -44,15 +44,50 @@ def _weight(char: str) -> int:
     return 1 if any(low <= point <= high for low, high in _LIGHT_RANGES) else 2
 
 
+# An emoji weighs 2 however many code points draw it (networks.md §4: "emoji ZWJ sequences
+# count 2"): flags (two regional indicators), keycaps, and pictographs with their variation
+# selectors, skin tones and tag characters, joined by zero-width joiners.
+_PICTOGRAPH = (r"[\u203C\u2049\u2122\u2139\u2194-\u21AA\u231A-\u23FF\u24C2\u25AA-\u27BF\u2934\u2935"
+               r"\u2B05-\u2B55\u3030\u303D\u3297\u3299\U0001F000-\U0001FAFF]")
+_EMOJI_MODIFIERS = r"[\uFE0E\uFE0F\u20E3\U0001F3FB-\U0001F3FF\U000E0020-\U000E007F]*"
+_EMOJI = re.compile(
+    r"[\U0001F1E6-\U0001F1FF]{2}"
+    r"|[0-9#*]\uFE0F?\u20E3"
+    r"|[\u00A9\u00AE]\uFE0F"
+    rf"|{_PICTOGRAPH}{_EMOJI_MODIFIERS}(?:\u200D{_PICTOGRAPH}{_EMOJI_MODIFIERS})*"
+)
+X_EMOJI_WEIGHT = 2
+# Punctuation right after a link is text, not part of the link ("Voir https://velo.fr.").
+_URL_TRAILING = ".,;:!?'\"»”’…"
+
+
+def _plain_length(text: str) -> int:
+    length = 0
+    position = 0
+    for match in _EMOJI.finditer(text):
+        length += sum(_weight(char) for char in text[position:match.start()]) + X_EMOJI_WEIGHT
+        position = match.end()
+    return length + sum(_weight(char) for char in text[position:])
+
+
+def _link_end(url: str) -> int:
+    """How much of a `\\S+` match is the link: trailing punctuation and an unbalanced ')' are not."""
+    end = len(url)
+    while end > 0 and (url[end - 1] in _URL_TRAILING
+                       or (url[end - 1] == ")" and url.count("(", 0, end) < url.count(")", 0, end))):
+        end -= 1
+    return end
+
+
 def x_weighted_length(text: str) -> int:
-    """The length X counts: NFC text, each URL 23, light code points 1, others (CJK, emoji) 2."""
+    """The length X counts: NFC text, each URL 23, each emoji 2, light code points 1, others (CJK) 2."""
     text = unicodedata.normalize("NFC", text)
     length = 0
     position = 0
     for match in _URL.finditer(text):
-        length += sum(_weight(char) for char in text[position:match.start()]) + X_URL_WEIGHT
-        position = match.end()
-    return length + sum(_weight(char) for char in text[position:])
+        length += _plain_length(text[position:match.start()]) + X_URL_WEIGHT
+        position = match.start() + _link_end(match.group())
+    return length + _plain_length(text[position:])
 
 
 def measured_length(network: str, text: str) -> int:

@@ -8,9 +8,12 @@ from hub.linting.networks import NETWORK_RULES, measured_length
 
 
 def finding(
-    rule: str, severity: str, network: str, locale: str, start: int, end: int, message: str, **values: Any
+    rule: str, severity: str, network: str, locale: str, start: int, end: int, message: str, /, **values: Any
 ) -> dict[str, Any]:
-    """One finding; `message` is an English msgid, shown translated with `values`."""
+    """One finding; `message` is an English msgid, shown translated with `values`.
+
+    The fixed fields are positional-only, so `values` may carry its own `network` (a label).
+    """
     return {
         "rule": rule, "severity": severity, "network": network, "locale": locale,
         "start": start, "end": end, "message": message, "values": values,

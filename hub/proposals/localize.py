@@ -14,7 +14,9 @@ VARIABLE = re.compile(r"(?<!\{)\{([a-z][a-z0-9_]{0,39})\}(?!\})")
 
 def location_values(location: Location) -> dict[str, str]:
     """The values a location offers to posts: its name and code, then its own variables."""
-    values = {"name": location.name, "code": location.code, "region": location.region}
+    # An empty value is a missing one: "{region}" must not silently become "".
+    values = {key: value for key, value in (("name", location.name), ("code", location.code),
+                                            ("region", location.region)) if value}
     values.update({key: str(value) for key, value in (location.variables or {}).items() if value != ""})
     return values
 
