@@ -44,7 +44,7 @@ class UserCreate(BaseModel):
     role: str
     location_ids: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
-    ui_language: str = "fr"
+    ui_language: str | None = None
 
 
 class AccountCreate(BaseModel):
@@ -107,7 +107,7 @@ async def create_user(data: UserCreate, actor: ApiActor, session: SessionDep) ->
     for location_id in data.location_ids:
         await locations.get_location(session, actor, location_id)
     user = await accounts.create_user(session, email=data.email, password=data.password, name=data.name,
-                                      ui_language=data.ui_language if data.ui_language in ("fr", "en") else "fr")
+                                      ui_language=data.ui_language if data.ui_language in ("fr", "en") else None)
     membership = await accounts.add_membership(session, user, brand_id, data.role, data.location_ids, data.regions)
     return {"id": user.id, "email": user.email, "name": user.name, "role": membership.role,
             "location_ids": membership.location_ids, "regions": membership.regions}
@@ -270,7 +270,7 @@ async def reject(proposal_id: str, data: RejectRequest, actor: ApiActor, session
 async def list_publications(actor: ApiActor, session: SessionDep, proposal_id: str | None = None,
                             status: str | None = None) -> list[dict[str, Any]]:
     rows = await publishing.list_publications(session, actor, proposal_id=proposal_id, status=status)
-    return [publishing.publication_read(row) for row in rows]
+    return [publishing.publication_read(row, connector) for row, connector in rows]
 
 
 @router.get("/campaigns/{campaign_id}/report", tags=["stats"])

@@ -24,7 +24,8 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     # Deployment admins may create brands; created by the CLI or the bootstrap settings.
     is_deployment_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    ui_language: Mapped[str] = mapped_column(String(5), default="fr")
+    # None: follow the browser's language.
+    ui_language: Mapped[str | None] = mapped_column(String(5), default=None)
 
 
 class Membership(IdMixin, TimestampMixin, Base):

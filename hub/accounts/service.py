@@ -72,6 +72,11 @@ async def actor_for(session: AsyncSession, user: User, language: str) -> Actor:
     membership = await session.scalar(
         select(Membership).where(Membership.user_id == user.id).order_by(Membership.created_at).limit(1)
     )
+    # Detached copies: a request that fails and rolls back must still know who is asking
+    # (its error page shows the user), and nothing writes to these rows through the actor.
+    for row in (user, membership):
+        if row is not None:
+            session.expunge(row)
     return Actor(user=user, membership=membership, language=language)
 
 
@@ -90,7 +95,7 @@ async def create_user(
     password: str,
     name: str = "",
     is_deployment_admin: bool = False,
-    ui_language: str = "fr",
+    ui_language: str | None = None,
 ) -> User:
     """A new user; Conflict when the e-mail is taken."""
     email = normalize_email(email)

@@ -27,7 +27,9 @@ async def create_campaign(session: AsyncSession, actor: Actor, data: CampaignCre
 
 
 async def list_campaigns(session: AsyncSession, actor: Actor) -> list[Campaign]:
-    """The brand's campaigns, newest first."""
+    """The brand's campaigns, newest first (HQ and brand-wide viewers only)."""
+    if not actor.sees_whole_brand:
+        return []
     return list(await session.scalars(
         select(Campaign).where(Campaign.brand_id == actor.brand_id).order_by(Campaign.created_at.desc())
     ))

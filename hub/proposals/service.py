@@ -213,6 +213,21 @@ async def get_distribution(session: AsyncSession, actor: Actor, distribution_id:
     return distribution
 
 
+async def latest_distributions(session: AsyncSession, post_ids: list[str]) -> dict[str, Distribution]:
+    """The newest distribution of each post (for the progress shown under it)."""
+    if not post_ids:
+        return {}
+    rows = await session.scalars(
+        select(Distribution).where(Distribution.post_id.in_(post_ids)).order_by(Distribution.created_at)
+    )
+    return {row.post_id: row for row in rows}
+
+
+async def revision_of(session: AsyncSession, proposal: Proposal) -> PostRevision:
+    """The post revision a proposal was made from."""
+    return await session.get(PostRevision, proposal.post_revision_id)
+
+
 def distribution_read(distribution: Distribution) -> dict[str, Any]:
     return {
         "id": distribution.id, "post_id": distribution.post_id, "status": distribution.status,
@@ -310,7 +325,7 @@ async def approve(session: AsyncSession, actor: Actor, proposal: Proposal) -> Pr
 async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, texts: dict[str, str]) -> Proposal:
     """Approve with the location's own wording; refused (422 with findings) when it breaks a rule."""
     _check_decider(actor)
-    revision = await session.get(PostRevision, proposal.post_revision_id)
+    revision = await revision_of(session, proposal)
     if revision.editable == "locked":
         raise Forbidden("HQ locked this post: approve or reject it as it is.")
     unknown = [network for network in texts if network not in proposal.texts]
@@ -354,11 +369,12 @@ async def reject(session: AsyncSession, actor: Actor, proposal: Proposal, reason
                       errors=[{"field": "comment", "message": "at most 2000 characters"}])
     before = proposal.status
     # Until publish time a location may still cancel what was approved, automatically or not.
-    await publishing.cancel_scheduled(session, proposal.id)
+    await publishing.ensure_not_started(session, proposal.id)
     await _transition(session, proposal, ("pending", *GOING_OUT), {
         "status": "rejected", "reject_reason": reason, "reject_comment": comment or None,
         "decided_at": utcnow(), "decided_by": actor.user.id,
     })
+    await publishing.cancel_scheduled(session, proposal.id)
     record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action="proposal.rejected",
            subject_type="proposal", subject_id=proposal.id, before={"status": before},
            after={"status": "rejected", "reason": reason, "comment": comment})

@@ -26,7 +26,7 @@ from hub.publishing.connectors.base import (
     PublishRefused,
     TransientBeforeSend,
 )
-from hub.publishing.models import NETWORKS, Publication, SocialAccount
+from hub.publishing.models import NETWORKS, Publication, SandboxPost, SocialAccount
 
 log = logging.getLogger("pieuvre.publishing")
 
@@ -100,14 +100,18 @@ async def schedule_publications(session: AsyncSession, proposal_ids: list[str]) 
     return len(values)
 
 
-async def cancel_scheduled(session: AsyncSession, proposal_id: str) -> None:
-    """Cancel what has not started going out; Conflict when something already has."""
+async def ensure_not_started(session: AsyncSession, proposal_id: str) -> None:
+    """Conflict when any of the proposal's publications has started going out."""
     started = await session.scalar(select(Publication.id).where(
         Publication.proposal_id == proposal_id,
         Publication.status.in_(("publishing", "published", "unconfirmed")),
     ).limit(1))
     if started:
         raise Conflict("This proposal is already being published or was published: it can no longer be cancelled.")
+
+
+async def cancel_scheduled(session: AsyncSession, proposal_id: str) -> None:
+    """Cancel the proposal's publications that have not started going out."""
     await session.execute(
         update(Publication).where(Publication.proposal_id == proposal_id, Publication.status == "scheduled")
         .values(status="cancelled")
@@ -230,20 +234,32 @@ async def reconcile(database: Database, settings: Settings, now: datetime | None
 async def list_publications(
     session: AsyncSession, actor: Actor, *, proposal_id: str | None = None, status: str | None = None,
     limit: int = 500,
-) -> list[Publication]:
-    """Publications of the locations the actor may see."""
-    query = (select(Publication).join(Location, Location.id == Publication.location_id)
+) -> list[tuple[Publication, str]]:
+    """Publications of the locations the actor may see, each with the connector that sends it."""
+    query = (select(Publication, SocialAccount.connector)
+             .join(Location, Location.id == Publication.location_id)
+             .join(SocialAccount, SocialAccount.id == Publication.social_account_id)
              .where(visible_locations(actor)).order_by(Publication.created_at).limit(limit))
     if proposal_id:
         query = query.where(Publication.proposal_id == proposal_id)
     if status:
         query = query.where(Publication.status == status)
-    return list(await session.scalars(query))
+    return [(row[0], row[1]) for row in await session.execute(query)]
 
 
-def publication_read(publication: Publication) -> dict[str, Any]:
+async def list_sandbox_posts(session: AsyncSession, location_id: str, limit: int = 200) -> list[SandboxPost]:
+    """What the sandbox connector "published" for a location, newest first."""
+    return list(await session.scalars(
+        select(SandboxPost).where(SandboxPost.location_id == location_id)
+        .order_by(SandboxPost.created_at.desc()).limit(limit)
+    ))
+
+
+def publication_read(publication: Publication, connector: str) -> dict[str, Any]:
+    """A publication as the API shows it; `sandbox` says it went to Pieuvre's own feed, not the network."""
     return {
         "id": publication.id, "proposal_id": publication.proposal_id, "network": publication.network,
+        "connector": connector, "sandbox": connector == "sandbox",
         "status": publication.status, "attempt": publication.attempt, "due_at": publication.due_at,
         "external_id": publication.external_id, "url": publication.url, "published_at": publication.published_at,
         "error": publication.error, "social_account_id": publication.social_account_id,

@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from hub.accounts import service as accounts
 from hub.accounts.actor import Actor
 from hub.accounts.security import new_secret, same
 from hub.campaigns import service as campaigns
-from hub.campaigns.models import APPROVAL_POLICIES, OBJECTIVES, Campaign, PostRevision
+from hub.campaigns.models import APPROVAL_POLICIES, OBJECTIVES, Campaign
 from hub.campaigns.schemas import CampaignCreate, PostCreate, Target
 from hub.deps import SESSION_COOKIE, FormActor, PageActor, SessionDep, require_hq
 from hub.errors import Forbidden, HubError, Unauthorized
@@ -22,14 +22,15 @@ from hub.i18n import Translator, pick_language
 from hub.linting.networks import NETWORK_RULES
 from hub.locations import service as locations
 from hub.proposals import service as proposals
+from hub.proposals.localize import VARIABLE
 from hub.proposals.models import GOING_OUT, PROPOSAL_STATUSES, REJECT_REASONS, Distribution, Proposal
 from hub.publishing import service as publishing
-from hub.publishing.models import NETWORKS, SandboxPost
+from hub.publishing.models import NETWORKS
 from hub.queue import discard_pending
 from hub.stats.report import campaign_report
 from hub.templating import environment, is_htmx, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)  # public pages: login, language
 
 LOGIN_CSRF_COOKIE = "pieuvre_login_csrf"
 LOGIN_CSRF_SECONDS = 3600
@@ -49,7 +50,6 @@ environment.globals.update(
     APPROVAL_POLICIES=APPROVAL_POLICIES,
     REJECT_REASONS=REJECT_REASONS,
     PROPOSAL_STATUSES=PROPOSAL_STATUSES,
-    FUNNEL_STEPS=FUNNEL_STEPS,
     POST_VARIABLES=POST_VARIABLES,
 )
 
@@ -61,13 +61,41 @@ def _percent_class(value: int, largest: int) -> str:
     return f"w-{max(5, round(value * 20 / largest) * 5)}"
 
 
+def _highlight_variables(text: str) -> Markup:
+    """HQ's text with its {variables} marked, so people see what each location fills in."""
+    return Markup(VARIABLE.sub(r'<mark class="var">{\1}</mark>', str(escape(text))))
+
+
+def N_(message: str) -> str:
+    """Mark an English msgid for translation where no translator is at hand yet."""
+    return message
+
+
+# How the linter says a network counts its limit (hub.linting.networks.NetworkRules.counting), in words.
+COUNTING_WORDS = {"characters": N_("characters"), "weighted": N_("weighted characters"), "bytes": N_("bytes")}
+
+
+def finding_message(_: Translator, item: dict[str, Any]) -> str:
+    """A linter finding in the reader's language (its msgid filled with its values)."""
+    values = dict(item.get("values") or {})
+    if values.get("counting") in COUNTING_WORDS:
+        values["counting"] = _(COUNTING_WORDS[values["counting"]])
+    return _(item["message"], **values)
+
+
+environment.globals["finding_message"] = finding_message
 environment.filters["bar_width"] = _percent_class
+environment.filters["variables"] = _highlight_variables
+
+
+# Every page behind the login.
+member_pages = APIRouter()
 
 
 def error_page(request: Request, status_code: int, message: str, errors: list[dict[str, Any]]):
     """A page (or HTMX fragment) explaining what went wrong and what to do."""
     _ensure_language(request)
-    context = {"status_code": status_code, "message": message, "errors": errors}
+    context: dict[str, Any] = {"status_code": status_code, "message": message, "errors": errors}
     if is_htmx(request):
         # A fragment for the page's message area, wherever the request meant to swap.
         return render(request, "error.html", context, block="toast", status_code=status_code,
@@ -122,11 +150,6 @@ def _parse_utc(text: str) -> datetime | None:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def _utc_field(value: datetime | None) -> str:
-    """A datetime as a datetime-local field value, in UTC."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if value else ""
-
-
 class FormErrors:
     """Errors of one form: a summary line and messages per field (all already translated)."""
 
@@ -152,7 +175,7 @@ class FormErrors:
         self.summary = _(error.message, **error.values)
         for item in error.errors:
             if "rule" in item:  # a linter finding: shown under its network
-                self.add(f"text_{item['network']}", _(item["message"], **item.get("values", {})))
+                self.add(f"text_{item['network']}", finding_message(_, item))
             elif item.get("field"):
                 self.add(str(item["field"]), str(item["message"]))
 
@@ -161,10 +184,6 @@ async def _undo(session: SessionDep, actor: Actor) -> None:
     """Forget what a refused mutation may already have written, before rendering its form again."""
     await session.rollback()
     discard_pending(session)
-    # A rollback expires every loaded row: reload the ones the layout reads.
-    await session.refresh(actor.user)
-    if actor.membership is not None:
-        await session.refresh(actor.membership)
 
 
 def _render_blocks(request: Request, template: str, context: dict[str, Any], blocks: list[str],
@@ -230,7 +249,7 @@ async def login(request: Request, session: SessionDep) -> Response:
     return response
 
 
-@router.post("/logout")
+@member_pages.post("/logout")
 async def logout(request: Request, actor: FormActor, session: SessionDep) -> Response:
     """End the session on the server and forget its cookie."""
     await accounts.close_session(session, request.cookies.get(SESSION_COOKIE, ""))
@@ -249,7 +268,7 @@ async def switch_language(lang: str, next: str = "/") -> Response:
     return response
 
 
-@router.get("/")
+@member_pages.get("/")
 async def home(actor: PageActor) -> Response:
     """HQ and viewers land on their campaigns, local and regional managers on their inbox."""
     return _see_other("/campaigns" if actor.sees_whole_brand else "/inbox")
@@ -268,14 +287,14 @@ async def _campaigns_page(request: Request, session: SessionDep, actor: Actor, *
     }, status_code=status_code)
 
 
-@router.get("/campaigns")
+@member_pages.get("/campaigns")
 async def campaigns_page(request: Request, actor: PageActor, session: SessionDep) -> HTMLResponse:
     """The brand's campaigns and the form to start one."""
     _require_whole_brand(actor)
     return await _campaigns_page(request, session, actor)
 
 
-@router.post("/campaigns")
+@member_pages.post("/campaigns")
 async def create_campaign(request: Request, actor: FormActor, session: SessionDep) -> Response:
     """Create a campaign from the form, then open it; the form comes back with its errors otherwise."""
     require_hq(actor)
@@ -312,16 +331,6 @@ async def create_campaign(request: Request, actor: FormActor, session: SessionDe
     return _see_other(f"/campaigns/{campaign.id}")
 
 
-async def _latest_distributions(session: SessionDep, post_ids: list[str]) -> dict[str, Distribution]:
-    """The newest distribution of each post (for the progress shown under it)."""
-    if not post_ids:
-        return {}
-    rows = await session.scalars(
-        select(Distribution).where(Distribution.post_id.in_(post_ids)).order_by(Distribution.created_at)
-    )
-    return {row.post_id: row for row in rows}
-
-
 async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign) -> dict[str, Any]:
     """The funnel, metrics and proposals grid of a campaign."""
     report = await campaign_report(session, campaign)
@@ -346,14 +355,14 @@ async def _campaign_page(request: Request, session: SessionDep, actor: Actor, ca
     return render(request, "campaigns/detail.html", {
         "campaign": campaign,
         "posts": posts,
-        "distributions": await _latest_distributions(session, [post.id for post, _revision in posts]),
+        "distributions": await proposals.latest_distributions(session, [post.id for post, _revision in posts]),
         "values": values or {"networks": ["facebook", "instagram"], "editable": "free"},
         "errors": errors or FormErrors(),
         **await _report_context(session, actor, campaign),
     }, status_code=status_code)
 
 
-@router.get("/campaigns/{campaign_id}")
+@member_pages.get("/campaigns/{campaign_id}")
 async def campaign_page(request: Request, campaign_id: str, actor: PageActor, session: SessionDep) -> HTMLResponse:
     """A campaign: its posts, the new-post form, the funnel and every location's proposal."""
     campaign = await campaigns.get_campaign(session, actor, campaign_id)
@@ -364,7 +373,7 @@ async def campaign_page(request: Request, campaign_id: str, actor: PageActor, se
     return await _campaign_page(request, session, actor, campaign)
 
 
-@router.post("/campaigns/{campaign_id}/posts")
+@member_pages.post("/campaigns/{campaign_id}/posts")
 async def create_post(request: Request, campaign_id: str, actor: FormActor, session: SessionDep) -> Response:
     """Add a post to the campaign; the form comes back with the linter's findings when it breaks a rule."""
     campaign = await campaigns.get_campaign(session, actor, campaign_id)
@@ -417,7 +426,7 @@ def _progress(request: Request, distribution: Distribution, *, error: str = "", 
                   block="progress", status_code=status_code)
 
 
-@router.post("/posts/{post_id}/distribute")
+@member_pages.post("/posts/{post_id}/distribute")
 async def distribute(request: Request, post_id: str, actor: FormActor, session: SessionDep) -> Response:
     """Send a post to the network; HTMX gets the progress bar that follows the fan-out."""
     post, revision = await campaigns.get_post(session, actor, post_id)
@@ -437,11 +446,14 @@ async def distribute(request: Request, post_id: str, actor: FormActor, session: 
                           block="progress", status_code=422)
         return error_page(request, error.status_code, message, [])
     if is_htmx(request):
-        return _progress(request, distribution)
+        # The progress bar in place, and the post's badge (now "sent") out of band.
+        return _render_blocks(request, "campaigns/detail.html",
+                              {"distribution": distribution, "post_id": post.id, "post_status": post.status,
+                               "send_error": ""}, ["progress", "post_status"])
     return _see_other(f"/campaigns/{post.campaign_id}#post-{post.id}")
 
 
-@router.get("/distributions/{distribution_id}/progress")
+@member_pages.get("/distributions/{distribution_id}/progress")
 async def distribution_progress(request: Request, distribution_id: str, actor: PageActor,
                                 session: SessionDep) -> Response:
     """How far a fan-out is; when it is done, the funnel and the proposals grid come along (out of band)."""
@@ -460,7 +472,7 @@ async def distribution_progress(request: Request, distribution_id: str, actor: P
 # ---------------------------------------------------------------- inbox and proposals
 
 
-@router.get("/inbox")
+@member_pages.get("/inbox")
 async def inbox(request: Request, actor: PageActor, session: SessionDep, status: str = "") -> HTMLResponse:
     """The proposals waiting for the user's locations, soonest deadline first."""
     status = status if status in PROPOSAL_STATUSES else ""
@@ -474,8 +486,7 @@ async def inbox(request: Request, actor: PageActor, session: SessionDep, status:
 
 async def _proposal_context(session: SessionDep, actor: Actor, proposal: Proposal) -> dict[str, Any]:
     location = await locations.get_location(session, actor, proposal.location_id)
-    # The proposal's own revision (its scope was checked with the proposal): is the text locked?
-    revision = await session.get(PostRevision, proposal.post_revision_id)
+    revision = await proposals.revision_of(session, proposal)
     return {
         "proposal": proposal,
         "location": location,
@@ -486,7 +497,7 @@ async def _proposal_context(session: SessionDep, actor: Actor, proposal: Proposa
     }
 
 
-@router.get("/proposals/{proposal_id}")
+@member_pages.get("/proposals/{proposal_id}")
 async def proposal_page(request: Request, proposal_id: str, actor: PageActor, session: SessionDep) -> HTMLResponse:
     """A proposal: how it will look on each network, its findings, and the decision."""
     proposal = await proposals.get_proposal(session, actor, proposal_id)
@@ -522,7 +533,7 @@ async def _refused(request: Request, session: SessionDep, actor: Actor, proposal
     return render(request, "proposals/detail.html", context, status_code=status_code)
 
 
-@router.post("/proposals/{proposal_id}/approve")
+@member_pages.post("/proposals/{proposal_id}/approve")
 async def approve(request: Request, proposal_id: str, actor: FormActor, session: SessionDep) -> Response:
     """Approve HQ's text as it is."""
     proposal = await proposals.get_proposal(session, actor, proposal_id)
@@ -530,11 +541,11 @@ async def approve(request: Request, proposal_id: str, actor: FormActor, session:
         await proposals.approve(session, actor, proposal)
     except HubError as error:
         return await _refused(request, session, actor, proposal_id, error)
-    return await _decided(request, session, actor, proposal_id,
-                          _translator(request)("Approved: it will go out at its publish time."))
+    _ = _translator(request)
+    return await _decided(request, session, actor, proposal_id, _("Approved: it will go out at its publish time."))
 
 
-@router.post("/proposals/{proposal_id}/customize")
+@member_pages.post("/proposals/{proposal_id}/customize")
 async def customize(request: Request, proposal_id: str, actor: FormActor, session: SessionDep) -> Response:
     """Approve with the location's own wording, linted before it is accepted."""
     proposal = await proposals.get_proposal(session, actor, proposal_id)
@@ -545,11 +556,11 @@ async def customize(request: Request, proposal_id: str, actor: FormActor, sessio
         await proposals.customize(session, actor, proposal, drafts)
     except HubError as error:
         return await _refused(request, session, actor, proposal_id, error, drafts=drafts, form_name="customize")
-    return await _decided(request, session, actor, proposal_id,
-                          _translator(request)("Saved with your wording: it will go out at its publish time."))
+    _ = _translator(request)
+    return await _decided(request, session, actor, proposal_id, _("Saved with your wording: it will go out at its publish time."))
 
 
-@router.post("/proposals/{proposal_id}/reject")
+@member_pages.post("/proposals/{proposal_id}/reject")
 async def reject(request: Request, proposal_id: str, actor: FormActor, session: SessionDep) -> Response:
     """Refuse the proposal with a reason (and cancel what had not gone out yet)."""
     proposal = await proposals.get_proposal(session, actor, proposal_id)
@@ -559,27 +570,27 @@ async def reject(request: Request, proposal_id: str, actor: FormActor, session: 
         await proposals.reject(session, actor, proposal, drafts["reason"], drafts["comment"] or None)
     except HubError as error:
         return await _refused(request, session, actor, proposal_id, error, drafts=drafts, form_name="reject")
-    return await _decided(request, session, actor, proposal_id,
-                          _translator(request)("Rejected: HQ will see your reason."))
+    _ = _translator(request)
+    return await _decided(request, session, actor, proposal_id, _("Rejected: HQ will see your reason."))
 
 
 # ---------------------------------------------------------------- sandbox and locations
 
 
-@router.get("/sandbox/{location_id}")
+@member_pages.get("/sandbox/{location_id}")
 async def sandbox_feed(request: Request, location_id: str, actor: PageActor, session: SessionDep) -> HTMLResponse:
     """What the sandbox connector "published" for a location, newest first."""
     location = await locations.get_location(session, actor, location_id)
-    posts = list(await session.scalars(
-        select(SandboxPost).where(SandboxPost.location_id == location.id)
-        .order_by(SandboxPost.created_at.desc()).limit(200)
-    ))
+    posts = await publishing.list_sandbox_posts(session, location.id)
     return render(request, "publishing/sandbox.html", {"location": location, "posts": posts})
 
 
-@router.get("/locations")
+@member_pages.get("/locations")
 async def locations_page(request: Request, actor: PageActor, session: SessionDep, q: str = "") -> HTMLResponse:
     """Every location of the network (HQ)."""
     _require_whole_brand(actor)
     rows = await locations.list_locations(session, actor, q=q.strip() or None)
     return render(request, "locations/list.html", {"locations": rows, "q": q})
+
+
+router.include_router(member_pages)

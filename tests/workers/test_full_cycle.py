@@ -126,7 +126,7 @@ async def test_full_cycle_with_50_locations(database, settings, client_as, redis
 
     publications = (await hq.get("/api/v1/publications", params={"status": "published"})).json()
     assert len(publications) == going_out * 2
-    assert all(item["url"].startswith("http://testserver/sandbox/") for item in publications)
+    assert all(item["url"].startswith("http://testserver/sandbox/") and item["sandbox"] for item in publications)
 
     # Stats: 25 hours later the 1h and 24h readings are due, once each.
     published_at = max(item["published_at"] for item in publications)

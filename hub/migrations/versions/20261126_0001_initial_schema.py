@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('is_deployment_admin', sa.Boolean(), nullable=False),
-    sa.Column('ui_language', sa.String(length=5), nullable=False),
+    sa.Column('ui_language', sa.String(length=5), nullable=True),
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
