@@ -9,10 +9,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hub.accounts import service as accounts
 from hub.brands import service as brands
+from hub.brandkit import service as brandkit
+from hub.brandkit.schemas import BrandKitData
+from hub.brandkit.service import lint_rules
 from hub.campaigns import service as campaigns
 from hub.campaigns.schemas import CampaignCreate, CampaignRead, DistributeRequest, PostCreate, PostRead
 from hub.deps import ApiActor, SessionDep, require_brand, require_hq
 from hub.errors import Forbidden, Invalid, UnsupportedMedia
+from hub.linting.read import finding_read
 from hub.locations import service as locations
 from hub.locations.schemas import LocationCreate, LocationRead
 from hub.proposals import service as proposals
@@ -160,6 +164,22 @@ async def connect_account(location_id: str, data: AccountCreate, request: Reques
     return publishing.account_read(account)
 
 
+@router.get("/brand-kit", tags=["brand kit"])
+async def get_brand_kit(actor: ApiActor, session: SessionDep) -> BrandKitData:
+    """The brand's palette, tone-of-voice rules and network settings."""
+    require_hq(actor)
+    return await brandkit.get_kit(session, actor.brand_id)
+
+
+@router.put("/brand-kit", tags=["brand kit"])
+async def put_brand_kit(data: BrandKitData, actor: ApiActor, session: SessionDep) -> BrandKitData:
+    """Replace the brand kit (HQ admins); every text written from now on is held to it."""
+    require_hq(actor)
+    if actor.role != "hq_admin":
+        raise Forbidden("Only an hq_admin can change the brand kit.")
+    return await brandkit.put_kit(session, actor, data)
+
+
 @router.post("/campaigns", status_code=201, tags=["campaigns"])
 async def create_campaign(data: CampaignCreate, actor: ApiActor, session: SessionDep) -> CampaignRead:
     require_hq(actor)
@@ -199,14 +219,12 @@ async def get_post(post_id: str, actor: ApiActor, session: SessionDep) -> PostRe
 
 @router.post("/posts/{post_id}/lint", tags=["campaigns"])
 async def lint_post(post_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
-    """The network-rule findings on HQ's text (variables are checked per location at fan-out)."""
-    from hub.i18n import translate
-
-    _, revision = await campaigns.get_post(session, actor, post_id)
+    """The findings on HQ's text (variables are checked per location at fan-out)."""
+    post, revision = await campaigns.get_post(session, actor, post_id)
     require_hq(actor)
-    return {"findings": [{**{k: v for k, v in item.items() if k != "values"},
-                          "message": translate(item["message"], actor.language, **item["values"])}
-                         for item in campaigns.lint_post(revision)]}
+    rules = await lint_rules(session, post.brand_id)
+    findings = campaigns.lint_post(revision, rules, await campaigns.source_locale(session, post.brand_id))
+    return {"findings": [finding_read(item, actor.language) for item in findings]}
 
 
 @router.post("/posts/{post_id}/distribute", status_code=202, tags=["campaigns"])

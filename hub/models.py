@@ -2,6 +2,7 @@
 
 from hub.accounts.models import AuthSession, Membership, User
 from hub.audit.models import AuditEvent
+from hub.brandkit.models import BrandKit
 from hub.brands.models import Brand
 from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.db import Base
@@ -11,7 +12,7 @@ from hub.publishing.models import Publication, SandboxPost, SocialAccount
 from hub.stats.models import StatSnapshot
 
 __all__ = [
-    "AuditEvent", "AuthSession", "Base", "Brand", "Campaign", "Distribution", "DistributionChunk",
+    "AuditEvent", "AuthSession", "Base", "Brand", "BrandKit", "Campaign", "Distribution", "DistributionChunk",
     "Location", "LocationTag", "Membership", "Post", "PostRevision", "Proposal", "Publication",
     "SandboxPost", "SocialAccount", "StatSnapshot", "User",
 ]

@@ -10,7 +10,11 @@ from hub.audit.service import record
 from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.campaigns.schemas import CampaignCreate, PostCreate, PostRead
 from hub.errors import Invalid, NotFound
-from hub.linting.service import has_errors, lint_text
+from hub.brandkit.service import lint_rules
+from hub.brands.models import Brand
+from hub.linting.networks import NETWORK_RULES
+from hub.linting.service import LintRules, finding, has_errors, lint_text
+from hub.linting.tone import with_signature
 
 
 async def create_campaign(session: AsyncSession, actor: Actor, data: CampaignCreate) -> Campaign:
@@ -45,17 +49,31 @@ async def get_campaign(session: AsyncSession, actor: Actor, campaign_id: str) ->
     return campaign
 
 
-def lint_post(data: PostCreate | PostRevision) -> list[dict]:
-    """The findings on HQ's text itself (before any location's variables are filled in)."""
+def lint_post(data: PostCreate | PostRevision, rules: LintRules, locale: str) -> list[dict]:
+    """The findings on HQ's text itself, signature included, before any location's variables are filled in."""
     findings: list[dict] = []
     for network in data.networks:
-        findings.extend(lint_text(data.variants.get(network) or data.body, network, "source"))
+        text = with_signature(data.variants.get(network) or data.body, network, rules.tone)
+        findings.extend(lint_text(text, network, locale, rules))
+        if NETWORK_RULES[network].forbids_phone_numbers and "{phone}" in text:
+            start = text.index("{phone}")
+            findings.append(finding(
+                "network.phone_number", "error", network, locale, start, start + len("{phone}"),
+                "{network} rejects posts with a phone number: remove {number} (use the call button instead).",
+                network=NETWORK_RULES[network].label, number="{phone}", source=NETWORK_RULES[network].source))
     return findings
+
+
+async def source_locale(session: AsyncSession, brand_id: str) -> str:
+    """The language HQ writes in (the brand's default locale)."""
+    brand = await session.get(Brand, brand_id)
+    return brand.default_locale if brand else "en"
 
 
 async def create_post(session: AsyncSession, actor: Actor, campaign: Campaign, data: PostCreate) -> tuple[Post, PostRevision]:
     """A new post of the campaign with its first revision; refused when its text breaks a network rule."""
-    findings = lint_post(data)
+    rules = await lint_rules(session, campaign.brand_id)
+    findings = lint_post(data, rules, await source_locale(session, campaign.brand_id))
     if has_errors(findings):
         raise Invalid("The post breaks {n} network rule(s): fix the findings and save again.",
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)

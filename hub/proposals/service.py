@@ -15,10 +15,13 @@ from hub.accounts.actor import Actor
 from hub.audit.service import record
 from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.campaigns.schemas import Target
-from hub.campaigns.service import lint_post
+from hub.brandkit.service import lint_rules
+from hub.campaigns.service import lint_post, source_locale
 from hub.db import insert_ignoring_conflicts, new_id, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.linting.service import finding, has_errors, lint_text
+from hub.linting.read import finding_read
+from hub.linting.service import LintRules, finding, has_errors, lint_text
+from hub.linting.tone import with_signature
 from hub.locations.models import Location, LocationTag
 from hub.locations.service import visible_locations
 from hub.proposals.localize import fill_variables, location_values
@@ -60,7 +63,8 @@ async def distribute(
     """Create a distribution of the post's current revision, split into chunks queued after commit."""
     if post.status == "withdrawn":
         raise Conflict("This post was withdrawn: create a new post to send it again.")
-    findings = lint_post(revision)
+    rules = await lint_rules(session, post.brand_id)
+    findings = lint_post(revision, rules, await source_locale(session, post.brand_id))
     if has_errors(findings):
         raise Invalid("The post breaks network rules: fix the findings before sending it.", errors=findings)
     campaign = await session.get(Campaign, post.campaign_id)
@@ -125,17 +129,17 @@ def local_publish_time(revision: PostRevision, timezone: str) -> tuple[datetime 
     return moment.astimezone(UTC), findings
 
 
-def localize(revision: PostRevision, location: Location) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """The revision's text per network for one location, and the findings on it."""
+def localize(revision: PostRevision, location: Location, rules: LintRules) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The revision's text per network for one location (signature appended, variables filled), and its findings."""
     values = location_values(location)
     texts: dict[str, str] = {}
     findings: list[dict[str, Any]] = []
     for network in revision.networks:
-        source = revision.variants.get(network) or revision.body
+        source = with_signature(revision.variants.get(network) or revision.body, network, rules.tone)
         text, missing = fill_variables(source, values, network, location.locale)
         texts[network] = text
         findings.extend(missing)
-        findings.extend(lint_text(text, network, location.locale))
+        findings.extend(lint_text(text, network, location.locale, rules))
     return texts, findings
 
 
@@ -154,9 +158,10 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
         .values(status="running", started_at=now)
     )
     locations = list(await session.scalars(select(Location).where(Location.id.in_(chunk.location_ids))))
+    rules = await lint_rules(session, post.brand_id)
     rows = []
     for location in locations:
-        texts, findings = localize(revision, location)
+        texts, findings = localize(revision, location, rules)
         publish_at, time_findings = local_publish_time(revision, location.timezone)
         findings.extend(time_findings)
         policy = location.approval_policy or campaign.approval_policy
@@ -335,15 +340,16 @@ async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, tex
     if not texts:
         raise Invalid("Send at least one network's text to customize.", errors=[{"field": "texts", "message": "empty"}])
     location = await session.get(Location, proposal.location_id)
+    rules = await lint_rules(session, proposal.brand_id)
     values = location_values(location)
     new_texts = dict(proposal.texts)
     findings: list[dict[str, Any]] = []
     for network, text in texts.items():
-        filled, missing = fill_variables(text, values, network, location.locale)
+        filled, missing = fill_variables(with_signature(text, network, rules.tone), values, network, location.locale)
         new_texts[network] = filled
         findings.extend(missing)
     for network, text in new_texts.items():
-        findings.extend(lint_text(text, network, location.locale))
+        findings.extend(lint_text(text, network, location.locale, rules))
     if has_errors(findings):
         raise Invalid("Your text breaks {n} rule(s): fix the findings and save again.",
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
@@ -410,16 +416,12 @@ async def counts_by_status(session: AsyncSession, campaign_id: str) -> dict[str,
 def proposal_read(proposal: Proposal, language: str, history_rows: list[dict[str, Any]] | None = None,
                   images: dict[str, str] | None = None) -> dict[str, Any]:
     """A proposal as the API shows it, findings in the reader's language."""
-    from hub.i18n import translate
-
     return {
         "id": proposal.id, "status": proposal.status, "location_id": proposal.location_id, "post_id": proposal.post_id,
         "campaign_id": proposal.campaign_id, "revision": proposal.revision, "policy": proposal.policy,
         "publish_at": proposal.publish_at, "deadline": proposal.deadline, "texts": proposal.texts,
         "hq_texts": proposal.hq_texts, "images": images or {},
-        "findings": [{**{k: v for k, v in item.items() if k != "values"},
-                      "message": translate(item["message"], language, **item.get("values", {}))}
-                     for item in proposal.findings],
+        "findings": [finding_read(item, language) for item in proposal.findings],
         "blocked": proposal.blocked, "reject_reason": proposal.reject_reason, "reject_comment": proposal.reject_comment,
         "decided_at": proposal.decided_at, "history": history_rows or [],
     }

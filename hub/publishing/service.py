@@ -14,6 +14,8 @@ from hub.accounts.security import token_cipher
 from hub.config import Settings
 from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
 from hub.errors import Conflict, Invalid
+from hub.brandkit.service import lint_rules
+from hub.linting.service import has_errors, lint_text
 from hub.locations.models import Location
 from hub.locations.service import visible_locations
 from hub.proposals.localize import raw_variables
@@ -161,8 +163,12 @@ async def publish(database: Database, settings: Settings, publication_id: str, n
         if proposal is None or proposal.status not in GOING_OUT or text is None:
             publication.status = "cancelled"
             return "cancelled"
-        if raw_variables(text) or proposal.blocked:
-            publication.status, publication.error = "failed", "The text still has blocking findings (such as an unfilled {variable}): customize it."
+        location = await session.get(Location, publication.location_id)
+        # The last check: the brand's rules may have changed since the proposal was decided.
+        rules = await lint_rules(session, publication.brand_id)
+        if raw_variables(text) or proposal.blocked or has_errors(lint_text(text, publication.network, location.locale, rules)):
+            publication.status = "failed"
+            publication.error = "The text breaks a rule (an unfilled {variable}, a network limit or the brand's tone): customize it."
             return "failed"
         if account is None or account.status != "active":
             publication.status, publication.error = "failed", "The account is not connected any more: reconnect it, then reschedule."

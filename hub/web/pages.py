@@ -20,6 +20,7 @@ from hub.deps import SESSION_COOKIE, FormActor, PageActor, SessionDep, require_h
 from hub.errors import Forbidden, HubError, Unauthorized
 from hub.i18n import Translator, pick_language
 from hub.linting.networks import NETWORK_RULES
+from hub.linting.read import finding_message as read_finding_message
 from hub.locations import service as locations
 from hub.proposals import service as proposals
 from hub.proposals.localize import VARIABLE
@@ -66,21 +67,9 @@ def _highlight_variables(text: str) -> Markup:
     return Markup(VARIABLE.sub(r'<mark class="var">{\1}</mark>', str(escape(text))))
 
 
-def N_(message: str) -> str:
-    """Mark an English msgid for translation where no translator is at hand yet."""
-    return message
-
-
-# How the linter says a network counts its limit (hub.linting.networks.NetworkRules.counting), in words.
-COUNTING_WORDS = {"characters": N_("characters"), "weighted": N_("weighted characters"), "bytes": N_("bytes")}
-
-
 def finding_message(_: Translator, item: dict[str, Any]) -> str:
     """A linter finding in the reader's language (its msgid filled with its values)."""
-    values = dict(item.get("values") or {})
-    if values.get("counting") in COUNTING_WORDS:
-        values["counting"] = _(COUNTING_WORDS[values["counting"]])
-    return _(item["message"], **values)
+    return read_finding_message(item, _.language)
 
 
 environment.globals["finding_message"] = finding_message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hub.linting.service import LintRules
 from hub.campaigns.models import PostRevision
 from hub.i18n import translate
 from hub.linting.service import has_errors
@@ -174,7 +175,7 @@ class TestLocalizeProposalTexts:
                                 variants={"x": "{city} : " + "a" * 270})
         location = make_location(variables={"city": "Saint-Rémy-de-Provence"})
 
-        texts, findings = localize(revision, location)
+        texts, findings = localize(revision, location, LintRules())
 
         assert texts["facebook"] == "Bonjour Saint-Rémy-de-Provence !"
         assert texts["x"].startswith("Saint-Rémy-de-Provence : ")
@@ -185,7 +186,7 @@ class TestLocalizeProposalTexts:
     def test_missing_variable_is_reported_per_network(self):
         revision = PostRevision(number=1, body="{promo}", networks=["facebook", "instagram"], variants={})
 
-        texts, findings = localize(revision, make_location())
+        texts, findings = localize(revision, make_location(), LintRules())
 
         assert texts == {"facebook": "{promo}", "instagram": "{promo}"}
         assert sorted(item["network"] for item in findings if item["rule"] == "variable.missing") == [

@@ -193,11 +193,11 @@ class TestLintFindings:
         assert "shorten it by 10" in shown
 
     def test_youtube_finding_speaks_of_bytes(self):
-        (finding,) = lint_text("é" * 2510, "youtube", "fr-FR")
+        (finding,) = lint_text("Titre\n" + "é" * 2510, "youtube", "fr-FR")
 
         shown = message(finding)
         assert "YouTube accepts 5000 bytes" in shown
-        assert "shorten it by 20" in shown
+        assert "shorten it by 26" in shown
 
     @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
     def test_empty_text_is_a_blocking_finding(self, text):
@@ -210,7 +210,7 @@ class TestLintFindings:
 
     @pytest.mark.parametrize("network", sorted(NETWORK_RULES))
     def test_a_normal_post_has_no_finding(self, network):
-        assert lint_text("Bonjour Lyon ! 🚲 https://velo.fr", network, "fr-FR") == []
+        assert lint_text("Bonjour Lyon ! 🚲 Rendez-vous au magasin.", network, "fr-FR") == []
 
     def test_warnings_alone_do_not_block(self):
         assert not has_errors([{"severity": "warning"}])

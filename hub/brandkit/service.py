@@ -1,0 +1,47 @@
+"""Reading and writing a brand's kit, and the lint rules it implies."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.actor import Actor
+from hub.audit.service import record
+from hub.brandkit.models import BrandKit
+from hub.brandkit.schemas import BrandKitData
+from hub.db import utcnow
+from hub.linting.service import LintRules
+
+
+async def get_kit(session: AsyncSession, brand_id: str) -> BrandKitData:
+    """The brand's kit (the defaults until HQ saves one)."""
+    row = await session.scalar(select(BrandKit).where(BrandKit.brand_id == brand_id))
+    if row is None:
+        return BrandKitData()
+    return BrandKitData(palette=row.palette, tone=row.tone, networks=row.networks, logo_media_id=row.logo_media_id)
+
+
+async def put_kit(session: AsyncSession, actor: Actor, data: BrandKitData) -> BrandKitData:
+    """Replace the brand's kit; the previous one is kept in the audit log."""
+    row = await session.scalar(select(BrandKit).where(BrandKit.brand_id == actor.brand_id))
+    before = {}
+    if row is None:
+        row = BrandKit(brand_id=actor.brand_id)
+        session.add(row)
+    else:
+        before = (await get_kit(session, actor.brand_id)).model_dump(mode="json")
+        row.version += 1
+    dumped = data.model_dump(mode="json")
+    row.palette, row.tone, row.networks = dumped["palette"], dumped["tone"], dumped["networks"]
+    row.logo_media_id = data.logo_media_id
+    row.updated_at, row.updated_by = utcnow(), actor.user.id
+    await session.flush()
+    record(session, brand_id=actor.brand_id, actor_id=actor.user.id, action="brand_kit.updated",
+           subject_type="brand_kit", subject_id=row.id, before=before, after=dumped)
+    return data
+
+
+async def lint_rules(session: AsyncSession, brand_id: str) -> LintRules:
+    """The rules the linter applies to this brand's texts."""
+    kit = await get_kit(session, brand_id)
+    return LintRules(tone=kit.tone, instagram_hashtag_cap=kit.networks.instagram_hashtag_cap)
