@@ -257,11 +257,15 @@ async def list_proposals(
 
 
 @router.get("/proposals/{proposal_id}", tags=["proposals"])
-async def get_proposal(proposal_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+async def get_proposal(proposal_id: str, request: Request, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
     proposal = await proposals.get_proposal(session, actor, proposal_id)
     if not actor.sees_whole_brand:
         await proposals.mark_seen(session, proposal)
-    return proposals.proposal_read(proposal, actor.language, await proposals.history(session, proposal.id))
+    images = {}
+    if (await proposals.revision_of(session, proposal)).image:
+        base = request.app.state.settings.base_url.rstrip("/")
+        images = {network: f"{base}/api/v1/proposals/{proposal.id}/images/{network}" for network in proposal.texts}
+    return proposals.proposal_read(proposal, actor.language, await proposals.history(session, proposal.id), images)
 
 
 @router.post("/proposals/{proposal_id}/approve", tags=["proposals"])

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     publish_poll_seconds: int = 5
     publish_max_attempts: int = 5
 
+    # Uploads: larger files, or images with more pixels, are refused (Pillow's bomb guard uses the latter).
+    media_max_bytes: int = 20 * 1024 * 1024
+    media_max_pixels: int = 40_000_000
+    font_max_bytes: int = 10 * 1024 * 1024
+
     facebook_api_url: str = "https://graph.facebook.com"
     instagram_api_url: str = "https://graph.instagram.com"
     linkedin_api_url: str = "https://api.linkedin.com"

@@ -7,12 +7,13 @@ from hub.brands.models import Brand
 from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.db import Base
 from hub.locations.models import Location, LocationTag
+from hub.media.models import BrandFont, Media
 from hub.proposals.models import Distribution, DistributionChunk, Proposal
 from hub.publishing.models import Publication, SandboxPost, SocialAccount
 from hub.stats.models import StatSnapshot
 
 __all__ = [
     "AuditEvent", "AuthSession", "Base", "Brand", "BrandKit", "Campaign", "Distribution", "DistributionChunk",
-    "Location", "LocationTag", "Membership", "Post", "PostRevision", "Proposal", "Publication",
+    "BrandFont", "Location", "LocationTag", "Media", "Membership", "Post", "PostRevision", "Proposal", "Publication",
     "SandboxPost", "SocialAccount", "StatSnapshot", "User",
 ]

@@ -9,6 +9,7 @@ skipping it.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
 from collections.abc import AsyncIterator
@@ -121,12 +122,13 @@ async def _empty_tables(database: Database) -> None:
 
 
 @pytest.fixture(autouse=True)
-async def clean(database, redis_pool) -> AsyncIterator[None]:
-    """Every test starts with empty tables and an empty Redis database."""
+async def clean(database, redis_pool, settings) -> AsyncIterator[None]:
+    """Every test starts with empty tables, an empty Redis database and no stored media."""
     await redis_pool.flushdb()
     yield
     await _empty_tables(database)
     await redis_pool.flushdb()
+    shutil.rmtree(settings.var_dir / "media", ignore_errors=True)
 
 
 @pytest.fixture

@@ -56,6 +56,8 @@ class PostRevision(IdMixin, TimestampMixin, Base):
     # Per-network replacement of the body: {"x": "shorter text"}.
     variants: Mapped[dict[str, Any]] = mapped_column(default=dict)
     editable: Mapped[str] = mapped_column(String(10), default="free")
+    # The branded image: {"media_id": photo, "texts": {"headline": "…{city}…", "subline", "cta", "legal"}}; {} for none.
+    image: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Either one instant for every location, or a wall-clock time ("2026-12-01T10:00") that each
     # location reads on its own clock. Neither: out as soon as approved.
     publish_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from hub.campaigns.models import APPROVAL_POLICIES, EDITABLE_MODES, OBJECTIVES
 from hub.publishing.models import NETWORKS
 
+IMAGE_TEXT_ZONES = ("headline", "subline", "cta", "legal")
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
 
@@ -70,6 +71,8 @@ class PostCreate(BaseModel):
     networks: list[str] = Field(min_length=1)
     variants: dict[str, str] = Field(default_factory=dict)
     editable: str = "free"
+    media_id: str | None = Field(default=None, description="Photo of the branded image (from POST /api/v1/media)")
+    image_texts: dict[str, str] = Field(default_factory=dict, description="headline, subline, cta, legal; variables allowed")
     publish_at: AwareDatetime | None = None
     publish_at_local: str | None = Field(default=None, description="Wall-clock time on each location's clock, e.g. 2026-12-01T10:00")
 
@@ -80,6 +83,17 @@ class PostCreate(BaseModel):
         if unknown:
             raise ValueError(f"unknown network(s) {', '.join(unknown)}: use {', '.join(NETWORKS)}")
         return list(dict.fromkeys(value))
+
+    @field_validator("image_texts")
+    @classmethod
+    def _image_texts(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = [zone for zone in value if zone not in IMAGE_TEXT_ZONES]
+        if unknown:
+            raise ValueError(f"unknown image zone(s) {', '.join(unknown)}: use {', '.join(IMAGE_TEXT_ZONES)}")
+        too_long = [zone for zone, text in value.items() if len(text) > 300]
+        if too_long:
+            raise ValueError(f"image texts are at most 300 characters ({', '.join(too_long)})")
+        return {zone: text for zone, text in value.items() if text.strip()}
 
     @field_validator("editable")
     @classmethod
@@ -117,6 +131,7 @@ class PostRead(BaseModel):
     networks: list[str]
     variants: dict[str, str]
     editable: str
+    image: dict[str, Any]
     publish_at: datetime | None
     publish_at_local: str | None
     created_at: datetime

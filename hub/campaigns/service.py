@@ -15,6 +15,7 @@ from hub.brands.models import Brand
 from hub.linting.networks import NETWORK_RULES
 from hub.linting.service import LintRules, finding, has_errors, lint_text
 from hub.linting.tone import with_signature
+from hub.media.models import Media
 
 
 async def create_campaign(session: AsyncSession, actor: Actor, data: CampaignCreate) -> Campaign:
@@ -77,12 +78,19 @@ async def create_post(session: AsyncSession, actor: Actor, campaign: Campaign, d
     if has_errors(findings):
         raise Invalid("The post breaks {n} network rule(s): fix the findings and save again.",
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
+    image: dict = {}
+    if data.media_id or data.image_texts:
+        if data.media_id and not await session.scalar(
+                select(Media.id).where(Media.id == data.media_id, Media.brand_id == campaign.brand_id)):
+            raise Invalid("No image with id {id} in your library: upload it with POST /api/v1/media first.",
+                          id=data.media_id, errors=[{"field": "media_id", "message": "unknown image"}])
+        image = {"media_id": data.media_id, "texts": data.image_texts}
     post = Post(brand_id=campaign.brand_id, campaign_id=campaign.id, current_revision=1)
     session.add(post)
     await session.flush()
     revision = PostRevision(
         post_id=post.id, number=1, body=data.body, networks=data.networks, variants=data.variants,
-        editable=data.editable, publish_at=data.publish_at, publish_at_local=data.publish_at_local,
+        editable=data.editable, image=image, publish_at=data.publish_at, publish_at_local=data.publish_at_local,
         created_by=actor.user.id,
     )
     session.add(revision)
@@ -119,6 +127,6 @@ def post_read(post: Post, revision: PostRevision) -> PostRead:
     """A post as the API shows it."""
     return PostRead(
         id=post.id, campaign_id=post.campaign_id, status=post.status, revision=revision.number, body=revision.body,
-        networks=revision.networks, variants=revision.variants, editable=revision.editable,
+        networks=revision.networks, variants=revision.variants, editable=revision.editable, image=revision.image,
         publish_at=revision.publish_at, publish_at_local=revision.publish_at_local, created_at=post.created_at,
     )

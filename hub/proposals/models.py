@@ -72,6 +72,9 @@ class Proposal(IdMixin, TimestampMixin, Base):
     hq_texts: Mapped[dict[str, Any]] = mapped_column()
     texts: Mapped[dict[str, Any]] = mapped_column()
     findings: Mapped[list[Any]] = mapped_column(default=list)
+    # The location's texts for the image's editable zones, and the render key of each network's image.
+    image_texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    images: Mapped[dict[str, Any]] = mapped_column(default=dict)
     blocked: Mapped[bool] = mapped_column(default=False)
     publish_at: Mapped[datetime | None] = mapped_column(default=None)
     deadline: Mapped[datetime | None] = mapped_column(default=None)

@@ -173,6 +173,7 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
             "status": "auto_approved" if policy == "auto_publish" and not blocked else "pending",
             "decided_at": now if policy == "auto_publish" and not blocked else None,
             "hq_texts": texts, "texts": texts, "findings": findings, "blocked": blocked,
+            "image_texts": {}, "images": {},
             "publish_at": publish_at, "deadline": campaign.decision_deadline, "created_at": now, "version": 1,
         })
     if rows:
@@ -355,7 +356,8 @@ async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, tex
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
     before = {"status": proposal.status, "texts": proposal.texts}
     await _transition(session, proposal, DECIDABLE, {
-        "status": "customized", "texts": new_texts, "findings": findings, "blocked": False,
+        # The image is rendered again (and checked again) on its next view or before publishing.
+        "status": "customized", "texts": new_texts, "findings": findings, "blocked": False, "images": {},
         "decided_at": utcnow(), "decided_by": actor.user.id,
     })
     await publishing.schedule_publications(session, [proposal.id])

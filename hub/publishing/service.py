@@ -144,6 +144,18 @@ async def claim(session: AsyncSession, publication_id: str, now: datetime) -> Pu
     return await session.get(Publication, publication_id, populate_existing=True)
 
 
+async def _image_url(session: AsyncSession, settings: Settings, proposal: Proposal, network: str) -> str | None:
+    """The public URL of the proposal's image on `network`, rendered now if nobody viewed it yet."""
+    from hub.media.service import proposal_image
+    from hub.media.storage import get_storage
+    from hub.proposals.service import revision_of
+
+    if not (await revision_of(session, proposal)).image:
+        return None
+    _data, key = await proposal_image(session, get_storage(settings), proposal, network)
+    return f"{settings.base_url.rstrip('/')}/renders/{key}.jpg"
+
+
 async def _finish(database: Database, publication_id: str, **values: Any) -> None:
     async with database.session() as session:
         await session.execute(update(Publication).where(Publication.id == publication_id).values(**values))
@@ -173,7 +185,13 @@ async def publish(database: Database, settings: Settings, publication_id: str, n
         if account is None or account.status != "active":
             publication.status, publication.error = "failed", "The account is not connected any more: reconnect it, then reschedule."
             return "failed"
-        outgoing = OutgoingPost(publication_id=publication.id, network=publication.network, text=text)
+        image_url = await _image_url(session, settings, proposal, publication.network)
+        if proposal.blocked:
+            publication.status = "failed"
+            publication.error = "The image breaks a rule (its text does not fit, or cannot be read): fix it, then reschedule."
+            return "failed"
+        outgoing = OutgoingPost(publication_id=publication.id, network=publication.network, text=text,
+                                image_url=image_url)
         attempt = publication.attempt
     connector = get_connector(account.connector, database, settings)
     try:

@@ -10,7 +10,7 @@ from hub.i18n import translate
 from hub.i18n import FRENCH
 
 ROOT = Path(__file__).resolve().parents[2]
-ERROR_CLASSES = {"HubError", "NotFound", "Invalid", "Conflict", "Forbidden", "Unauthorized", "UnsupportedMedia"}
+ERROR_CLASSES = {"HubError", "NotFound", "Invalid", "Conflict", "Forbidden", "Unauthorized", "UnsupportedMedia", "TooLarge"}
 TEMPLATE_STRING = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 
 

@@ -72,6 +72,23 @@ def upgrade() -> None:
     with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auth_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('brand_fonts',
+    sa.Column('brand_id', sa.String(length=32), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('family', sa.String(length=200), nullable=False),
+    sa.Column('style', sa.String(length=100), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('glyphs', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_brand_fonts_brand_id_brands'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_brand_fonts')),
+    sa.UniqueConstraint('brand_id', 'role', name=op.f('uq_brand_fonts_brand_id_role'))
+    )
+    with op.batch_alter_table('brand_fonts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_brand_fonts_brand_id'), ['brand_id'], unique=False)
+
     op.create_table('brand_kits',
     sa.Column('brand_id', sa.String(length=32), nullable=False),
     sa.Column('palette', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
@@ -124,6 +141,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('locations', schema=None) as batch_op:
         batch_op.create_index('ix_locations_brand_region', ['brand_id', 'region'], unique=False)
+
+    op.create_table('media',
+    sa.Column('brand_id', sa.String(length=32), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('storage_key', sa.String(length=200), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('created_by', sa.String(length=32), nullable=True),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_media_brand_id_brands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_media_created_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_media')),
+    sa.UniqueConstraint('brand_id', 'sha256', name=op.f('uq_media_brand_id_sha256'))
+    )
+    with op.batch_alter_table('media', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_media_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('memberships',
     sa.Column('user_id', sa.String(length=32), nullable=False),
@@ -198,6 +235,7 @@ def upgrade() -> None:
     sa.Column('networks', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('variants', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('editable', sa.String(length=10), nullable=False),
+    sa.Column('image', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('publish_at', hub.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('publish_at_local', sa.String(length=16), nullable=True),
     sa.Column('created_by', sa.String(length=32), nullable=True),
@@ -275,6 +313,8 @@ def upgrade() -> None:
     sa.Column('hq_texts', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('texts', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('findings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('image_texts', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('images', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('blocked', sa.Boolean(), nullable=False),
     sa.Column('publish_at', hub.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('deadline', hub.db.UTCDateTime(timezone=True), nullable=True),
@@ -413,6 +453,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_memberships_brand_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('media', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_media_brand_id'))
+
+    op.drop_table('media')
     with op.batch_alter_table('locations', schema=None) as batch_op:
         batch_op.drop_index('ix_locations_brand_region')
 
@@ -422,6 +466,10 @@ def downgrade() -> None:
 
     op.drop_table('campaigns')
     op.drop_table('brand_kits')
+    with op.batch_alter_table('brand_fonts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_brand_fonts_brand_id'))
+
+    op.drop_table('brand_fonts')
     with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_sessions_user_id'))
 

@@ -1,0 +1,268 @@
+"""The media library (cleaned uploads), brand fonts, and each proposal's images rendered on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.actor import Actor
+from hub.brandkit.service import get_kit
+from hub.config import Settings
+from hub.errors import HubError, Invalid, NotFound, UnsupportedMedia
+from hub.media import render as renderer
+from hub.media.models import BrandFont, Media
+from hub.media.storage import Storage
+from hub.proposals.localize import fill_variables, location_values
+
+# Decided by content, never by the file name; SVG and everything else is refused.
+ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+FONT_ROLES = ("heading", "heading_bold", "body", "body_bold")
+
+
+class TooLarge(HubError):
+    status_code = 413
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def clean_image(raw: bytes, settings: Settings) -> CleanImage:
+    """Check an upload by its content and re-encode it: orientation applied, metadata (GPS…) dropped."""
+    if len(raw) > settings.media_max_bytes:
+        raise TooLarge("The file is {size} MB; the limit is {limit} MB: send a smaller image.",
+                       size=round(len(raw) / 1048576, 1), limit=settings.media_max_bytes // 1048576)
+    Image.MAX_IMAGE_PIXELS = settings.media_max_pixels  # Pillow's decompression-bomb guard
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as probe:
+                kind = probe.format
+                probe.verify()
+            if kind not in ACCEPTED_FORMATS:
+                raise UnsupportedMedia("Pieuvre takes JPEG, PNG and WebP images; this file is {kind}: convert it.",
+                                       kind=kind or "unknown")
+            image = Image.open(io.BytesIO(raw))
+            if image.width * image.height > settings.media_max_pixels:
+                raise Image.DecompressionBombError("too many pixels")
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise TooLarge("The image has too many pixels (the limit is {limit} million): send a smaller one.",
+                       limit=settings.media_max_pixels // 1_000_000) from None
+    except UnidentifiedImageError:
+        raise UnsupportedMedia("This file is not a JPEG, PNG or WebP image (SVG and other formats are refused): "
+                               "export it as JPEG or PNG.") from None
+    except (OSError, SyntaxError, ValueError):
+        raise Invalid("The image is damaged or truncated: export it again and send the new file.") from None
+    image = ImageOps.exif_transpose(image)
+    output = io.BytesIO()
+    icc = image.info.get("icc_profile")
+    if kind == "JPEG":
+        image.convert("RGB").save(output, "JPEG", quality=92, optimize=True, icc_profile=icc)
+    elif kind == "PNG":
+        image.save(output, "PNG", optimize=True, icc_profile=icc)
+    else:
+        image.save(output, "WEBP", quality=92, icc_profile=icc)
+    return CleanImage(output.getvalue(), ACCEPTED_FORMATS[kind], image.width, image.height)
+
+
+async def upload_media(session: AsyncSession, storage: Storage, settings: Settings, actor: Actor, raw: bytes,
+                       filename: str = "") -> Media:
+    """Add an image to the brand's library (the same picture twice is stored once)."""
+    clean = await asyncio.to_thread(clean_image, raw, settings)
+    digest = hashlib.sha256(clean.data).hexdigest()
+    existing = await session.scalar(select(Media).where(Media.brand_id == actor.brand_id, Media.sha256 == digest))
+    if existing:
+        return existing
+    key = f"library/{digest}"
+    await storage.put(key, clean.data)
+    media = Media(brand_id=actor.brand_id, content_type=clean.content_type, width=clean.width, height=clean.height,
+                  size_bytes=len(clean.data), sha256=digest, storage_key=key, original_name=filename[:255],
+                  created_by=actor.user.id)
+    session.add(media)
+    await session.flush()
+    return media
+
+
+async def get_media(session: AsyncSession, brand_id: str, media_id: str) -> Media:
+    media = await session.scalar(select(Media).where(Media.id == media_id, Media.brand_id == brand_id))
+    if media is None:
+        raise NotFound("No image with id {id}.", id=media_id)
+    return media
+
+
+def media_read(media: Media, base_url: str) -> dict[str, Any]:
+    return {"id": media.id, "width": media.width, "height": media.height, "content_type": media.content_type,
+            "size_bytes": media.size_bytes, "url": f"{base_url.rstrip('/')}/media/{media.id}"}
+
+
+def check_font(raw: bytes, settings: Settings) -> tuple[str, str, int]:
+    """(family, style, glyph count) of a TTF/OTF file, checked by actually loading it."""
+    from fontTools.ttLib import TTFont, TTLibError
+    from PIL import ImageFont
+
+    if len(raw) > settings.font_max_bytes:
+        raise TooLarge("The font file is larger than {limit} MB.", limit=settings.font_max_bytes // 1048576)
+    if raw[:4] not in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
+        raise UnsupportedMedia("This is not a TTF or OTF font file: upload the .ttf or .otf of the font.")
+    try:
+        font = TTFont(io.BytesIO(raw))
+        names = font["name"]
+        family = str(names.getBestFamilyName() or "")
+        style = str(names.getBestSubFamilyName() or "")
+        glyphs = len(font.getBestCmap() or {})
+        ImageFont.truetype(io.BytesIO(raw), 32).getbbox("Aa")
+    except (TTLibError, KeyError, OSError, ValueError, AssertionError):
+        raise Invalid("The font file is damaged or not a font Pieuvre can draw with: export it again.") from None
+    if glyphs == 0:
+        raise Invalid("The font has no characters Pieuvre can use: pick another font file.")
+    return family, style, glyphs
+
+
+async def upload_font(session: AsyncSession, storage: Storage, settings: Settings, actor: Actor, role: str,
+                      raw: bytes) -> BrandFont:
+    """Set the brand's font for one role of its templates (heading, heading_bold, body, body_bold)."""
+    if role not in FONT_ROLES:
+        raise Invalid("Unknown font role '{role}': use one of {roles}.", role=role, roles=", ".join(FONT_ROLES))
+    family, style, glyphs = await asyncio.to_thread(check_font, raw, settings)
+    digest = hashlib.sha256(raw).hexdigest()
+    key = f"fonts/{digest}"
+    await storage.put(key, raw)
+    font = await session.scalar(select(BrandFont).where(BrandFont.brand_id == actor.brand_id, BrandFont.role == role))
+    if font is None:
+        font = BrandFont(brand_id=actor.brand_id, role=role)
+        session.add(font)
+    font.family, font.style, font.glyphs, font.sha256, font.storage_key = family, style, glyphs, digest, key
+    await session.flush()
+    return font
+
+
+async def list_fonts(session: AsyncSession, brand_id: str) -> list[BrandFont]:
+    return list(await session.scalars(select(BrandFont).where(BrandFont.brand_id == brand_id).order_by(BrandFont.role)))
+
+
+# ---------------------------------------------------------------- proposal images
+
+_FONT_CACHE: dict[tuple[tuple[str, str], ...], renderer.Fonts] = {}
+
+
+async def brand_fonts(session: AsyncSession, storage: Storage, brand_id: str) -> renderer.Fonts:
+    """The brand's fonts, loaded once per process and set of files."""
+    fonts = await list_fonts(session, brand_id)
+    signature = tuple((font.role, font.sha256) for font in fonts)
+    if signature not in _FONT_CACHE:
+        files = {font.role: await storage.get(font.storage_key) for font in fonts}
+        _FONT_CACHE[signature] = renderer.Fonts.from_bytes({role: data for role, data in files.items() if data})
+    return _FONT_CACHE[signature]
+
+
+@dataclass
+class ImageJob:
+    """Everything one proposal image needs, gathered from the database before rendering."""
+
+    key: str
+    template: renderer.Template
+    inputs: renderer.RenderInputs
+    size: tuple[int, int]
+    fonts: renderer.Fonts
+
+
+async def image_job(session: AsyncSession, storage: Storage, brand_id: str, spec: dict[str, Any], location,
+                    network: str, local_texts: dict[str, str] | None = None) -> ImageJob | None:
+    """What one image is made of (the post's image spec, filled for `location`), with its render key.
+
+    None when the spec has no image. `location` may be None (HQ's preview: variables stay as written).
+    """
+    if not spec:
+        return None
+    kit = await get_kit(session, brand_id)
+    template = renderer.default_template({"primary": kit.palette.primary, "accent": kit.palette.accent})
+    values = location_values(location) if location is not None else {}
+    locale = location.locale if location is not None else "en"
+    texts = {zone: fill_variables(text, values, network, locale)[0] for zone, text in (spec.get("texts") or {}).items() if text}
+    texts.update(local_texts or {})
+    photo = logo = None
+    if spec.get("media_id"):
+        media = await get_media(session, brand_id, spec["media_id"])
+        photo = renderer.Asset(await storage.get(media.storage_key) or b"", sha256=media.sha256)
+    if kit.logo_media_id:
+        media = await get_media(session, brand_id, kit.logo_media_id)
+        logo = renderer.Asset(await storage.get(media.storage_key) or b"", sha256=media.sha256)
+    inputs = renderer.RenderInputs(texts=texts, photo=photo, logo=logo, language=locale.split("-")[0])
+    size = renderer.size_for_network(network)
+    fonts = await brand_fonts(session, storage, brand_id)
+    return ImageJob(renderer.render_key(template, inputs, size, fonts), template, inputs, size, fonts)
+
+
+async def preview_image(session: AsyncSession, storage: Storage, brand_id: str, spec: dict[str, Any], location,
+                        network: str) -> tuple[str, list[dict[str, Any]]] | None:
+    """Render (once) the image a post would get on `network` for `location`; its key (served at
+    /renders/{key}.jpg) and findings. For the editor's live preview; None without an image."""
+    job = await image_job(session, storage, brand_id, spec, location, network)
+    if job is None:
+        return None
+    _data, findings = await ensure_render(storage, job)
+    return job.key, findings
+
+
+def render_job(job: ImageJob) -> tuple[bytes, list[dict[str, Any]]]:
+    """Render and encode one image (CPU-bound: run it in a thread or a worker)."""
+    result = renderer.render(job.template, job.inputs, job.size, job.fonts)
+    return renderer.to_jpeg(result.image), result.findings
+
+
+def render_storage_key(key: str) -> str:
+    return f"renders/{key}.jpg"
+
+
+async def ensure_render(storage: Storage, job: ImageJob) -> tuple[bytes, list[dict[str, Any]]]:
+    """The image's bytes and findings, rendered only if no render with the same key exists."""
+    stored = await storage.get(render_storage_key(job.key))
+    findings = await storage.get(f"renders/{job.key}.json")
+    if stored is not None and findings is not None:
+        return stored, json.loads(findings)
+    data, found = await asyncio.to_thread(render_job, job)
+    # The findings first: a reader that sees the image always finds its findings.
+    await storage.put(f"renders/{job.key}.json", json.dumps(found).encode())
+    await storage.put(render_storage_key(job.key), data)
+    return data, found
+
+
+async def proposal_image(session: AsyncSession, storage: Storage, proposal, network: str) -> tuple[bytes, str]:
+    """The proposal's image on `network` (rendered on first view), and its render key.
+
+    Its findings join the proposal's; one that blocks (text that cannot fit) blocks the proposal.
+    """
+    from hub.locations.models import Location
+    from hub.proposals.service import revision_of
+
+    if network not in proposal.texts:
+        raise NotFound("This proposal does not go to {network}.", network=network)
+    revision = await revision_of(session, proposal)
+    location = await session.get(Location, proposal.location_id)
+    job = await image_job(session, storage, proposal.brand_id, revision.image, location, network, proposal.image_texts)
+    if job is None:
+        raise NotFound("This post has no image.")
+    data, findings = await ensure_render(storage, job)
+    if proposal.images.get(network) != job.key:
+        kept = [item for item in proposal.findings
+                if not (item["rule"].startswith("image.") and item.get("network") == network)]
+        added = [{**item, "network": network, "locale": location.locale, "start": 0, "end": 0} for item in findings]
+        proposal.findings = kept + added
+        proposal.images = {**proposal.images, network: job.key}
+        if any(item["severity"] == "error" for item in added):
+            proposal.blocked = True
+    return data, job.key
