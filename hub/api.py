@@ -18,6 +18,7 @@ from hub.deps import ApiActor, SessionDep, require_brand, require_hq
 from hub.errors import Forbidden, Invalid, UnsupportedMedia
 from hub.linting.read import finding_read
 from hub.locations import service as locations
+from hub.media import service as media
 from hub.locations.schemas import LocationCreate, LocationRead
 from hub.proposals import service as proposals
 from hub.publishing import service as publishing
@@ -265,7 +266,8 @@ async def get_proposal(proposal_id: str, request: Request, actor: ApiActor, sess
     if (await proposals.revision_of(session, proposal)).image:
         base = request.app.state.settings.base_url.rstrip("/")
         images = {network: f"{base}/api/v1/proposals/{proposal.id}/images/{network}" for network in proposal.texts}
-    return proposals.proposal_read(proposal, actor.language, await proposals.history(session, proposal.id), images)
+    found = (await media.image_findings(session, [proposal.id]))[proposal.id]
+    return proposals.proposal_read(proposal, actor.language, await proposals.history(session, proposal.id), images, found)
 
 
 @router.post("/proposals/{proposal_id}/approve", tags=["proposals"])

@@ -12,6 +12,26 @@ from pathlib import Path
 import typer
 
 app = typer.Typer(help="Pieuvre — franchise content-distribution hub.", no_args_is_help=True)
+bench = typer.Typer(help="Benchmarks: each prints JSON with its numbers, its floor and their ratio.",
+                    no_args_is_help=True)
+app.add_typer(bench, name="bench")
+
+BENCH_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+BENCH_REDIS = "redis://127.0.0.1:6379/14"
+
+
+@bench.command("render")
+def bench_render(
+    locations: int = typer.Option(200, help="Locations (each gets one image per network)."),
+    processes: int = typer.Option(2, help="Worker processes, and processes of the bare floor."),
+    pg: str = typer.Option(BENCH_PG, help="PostgreSQL URL of a database the bench may create others from."),
+    redis: str = typer.Option(BENCH_REDIS, help="Redis URL (the bench flushes that database)."),
+) -> None:
+    """Render one post's images for N locations through Pieuvre's path and with bare Pillow."""
+    from hub.bench import render
+    from hub.bench.common import report
+
+    report(asyncio.run(render.run(pg, redis, locations, processes)))
 
 
 def _settings():
@@ -62,11 +82,11 @@ def worker(burst: bool = typer.Option(False, help="Stop when the queue is empty.
 
     from arq.logs import default_log_config
 
-    from workers.settings import build_worker
+    from workers.settings import run_workers
 
     _settings()
     logging.config.dictConfig(default_log_config(verbose=True))
-    build_worker(burst=burst).run()
+    asyncio.run(run_workers(burst=burst))
 
 
 @app.command()

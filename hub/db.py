@@ -161,3 +161,12 @@ def insert_ignoring_conflicts(session_or_dialect: Any, model: type, rows: list[d
     dialect = session_or_dialect if isinstance(session_or_dialect, str) else session_or_dialect.bind.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model).values(rows).on_conflict_do_nothing(index_elements=keys)
+
+
+def upsert(session_or_dialect: Any, model: type, rows: list[dict[str, Any]], keys: list[str], update: list[str]):
+    """An INSERT of `rows` that updates the `update` columns of rows whose natural key `keys` exists."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session_or_dialect if isinstance(session_or_dialect, str) else session_or_dialect.bind.dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).values(rows)
+    return insert.on_conflict_do_update(index_elements=keys, set_={name: insert.excluded[name] for name in update})

@@ -8,12 +8,12 @@ from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.db import Base
 from hub.locations.models import Location, LocationTag
 from hub.media.models import BrandFont, Media
-from hub.proposals.models import Distribution, DistributionChunk, Proposal
+from hub.proposals.models import Distribution, DistributionChunk, Proposal, ProposalImage
 from hub.publishing.models import Publication, SandboxPost, SocialAccount
 from hub.stats.models import StatSnapshot
 
 __all__ = [
     "AuditEvent", "AuthSession", "Base", "Brand", "BrandKit", "Campaign", "Distribution", "DistributionChunk",
-    "BrandFont", "Location", "LocationTag", "Media", "Membership", "Post", "PostRevision", "Proposal", "Publication",
+    "BrandFont", "Location", "LocationTag", "Media", "Membership", "Post", "PostRevision", "Proposal", "ProposalImage", "Publication",
     "SandboxPost", "SocialAccount", "StatSnapshot", "User",
 ]

@@ -10,7 +10,7 @@ from arq.worker import Worker, func
 from hub.config import get_settings
 from hub.db import get_database
 from hub.queue import redis_settings
-from workers import approvals, fanout, publishing, stats
+from workers import approvals, fanout, publishing, render, stats
 
 EVERY_5_SECONDS = set(range(0, 60, 5))
 EVERY_MINUTE = {0}
@@ -48,6 +48,17 @@ class WorkerSettings:
     job_timeout = 300
 
 
+class RenderWorkerSettings:
+    """Image renders, on their own queue: CPU-bound, so each process takes one job at a time and
+    leaves the rest to the other processes (arq's main queue hands a worker up to max_jobs at once)."""
+
+    functions = [func(render.render_proposals, name=render.RENDER_JOB, max_tries=3)]
+    queue_name = render.RENDER_QUEUE
+    max_jobs = 1
+    poll_delay = 0.05
+    job_timeout = 600
+
+
 def build_worker(redis_url: str | None = None, **overrides: Any) -> Worker:
     """An arq Worker with Pieuvre's functions and cron jobs (`burst=True` for tests)."""
     options: dict[str, Any] = {
@@ -56,3 +67,39 @@ def build_worker(redis_url: str | None = None, **overrides: Any) -> Worker:
     }
     options.update(overrides)
     return Worker(redis_settings=redis_settings(redis_url), **options)
+
+
+def build_render_worker(redis_url: str | None = None, **overrides: Any) -> Worker:
+    """The arq Worker of the render queue."""
+    options: dict[str, Any] = {
+        "functions": RenderWorkerSettings.functions, "queue_name": RenderWorkerSettings.queue_name,
+        "max_jobs": RenderWorkerSettings.max_jobs, "poll_delay": RenderWorkerSettings.poll_delay,
+        "job_timeout": RenderWorkerSettings.job_timeout, "on_startup": startup, "on_shutdown": shutdown,
+        "handle_signals": False,
+    }
+    options.update(overrides)
+    return Worker(redis_settings=redis_settings(redis_url), **options)
+
+
+async def run_workers(redis_url: str | None = None, burst: bool = False, **overrides: Any) -> None:
+    """The main worker and the render worker of one process, side by side in one event loop.
+
+    The main worker owns the signal handlers; when it stops, the render worker stops too.
+    """
+    import asyncio
+    import contextlib
+
+    main = build_worker(redis_url, burst=burst, **overrides)
+    renders = build_render_worker(redis_url, burst=burst, **{k: v for k, v in overrides.items() if k != "cron_jobs"})
+    render_task = asyncio.create_task(renders.async_run())
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await main.async_run()
+        if burst:
+            await render_task
+    finally:
+        render_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await render_task
+        await main.close()
+        await renders.close()

@@ -7,21 +7,25 @@ import hashlib
 import io
 import json
 import warnings
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
 from hub.brandkit.service import get_kit
 from hub.config import Settings
+from hub.db import new_id, upsert, utcnow
 from hub.errors import HubError, Invalid, NotFound, UnsupportedMedia
 from hub.media import render as renderer
 from hub.media.models import BrandFont, Media
 from hub.media.storage import Storage
 from hub.proposals.localize import fill_variables, location_values
+from hub.proposals.models import Proposal, ProposalImage
 
 # Decided by content, never by the file name; SVG and everything else is refused.
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -171,7 +175,7 @@ async def brand_fonts(session: AsyncSession, storage: Storage, brand_id: str) ->
 
 @dataclass
 class ImageJob:
-    """Everything one proposal image needs, gathered from the database before rendering."""
+    """Everything one image needs, gathered from the database before rendering."""
 
     key: str
     template: renderer.Template
@@ -180,48 +184,79 @@ class ImageJob:
     fonts: renderer.Fonts
 
 
-async def image_job(session: AsyncSession, storage: Storage, brand_id: str, spec: dict[str, Any], location,
-                    network: str, local_texts: dict[str, str] | None = None) -> ImageJob | None:
-    """What one image is made of (the post's image spec, filled for `location`), with its render key.
+@dataclass
+class ImageContext:
+    """What every location's image of one post shares: template, photo, logo, fonts (loaded once)."""
 
-    None when the spec has no image. `location` may be None (HQ's preview: variables stay as written).
-    """
+    spec: dict[str, Any]
+    template: renderer.Template
+    photo: renderer.Asset | None
+    logo: renderer.Asset | None
+    fonts: renderer.Fonts
+
+    def job(self, location, network: str, local_texts: dict[str, str] | None = None) -> ImageJob:
+        """The image for `location` on `network` (None location: HQ's preview, variables as written)."""
+        values = location_values(location) if location is not None else {}
+        locale = location.locale if location is not None else "en"
+        texts = {zone: fill_variables(text, values, network, locale)[0]
+                 for zone, text in (self.spec.get("texts") or {}).items() if text}
+        texts.update(local_texts or {})
+        inputs = renderer.RenderInputs(texts=texts, photo=self.photo, logo=self.logo, language=locale.split("-")[0])
+        size = renderer.size_for_network(network)
+        return ImageJob(renderer.render_key(self.template, inputs, size, self.fonts), self.template, inputs, size,
+                        self.fonts)
+
+
+# Library images by content hash: every location's render of a post uses the same photo and
+# logo, so they are read from storage once per process, not once per image.
+_ASSETS: OrderedDict[str, renderer.Asset] = OrderedDict()
+_ASSETS_KEPT = 16
+
+
+async def _asset(session: AsyncSession, storage: Storage, brand_id: str, media_id: str) -> renderer.Asset:
+    media = await get_media(session, brand_id, media_id)
+    asset = _ASSETS.get(media.sha256)
+    if asset is None:
+        asset = renderer.Asset(await storage.get(media.storage_key) or b"", sha256=media.sha256)
+        _ASSETS[media.sha256] = asset
+        while len(_ASSETS) > _ASSETS_KEPT:
+            _ASSETS.popitem(last=False)
+    _ASSETS.move_to_end(media.sha256)
+    return asset
+
+
+async def image_context(session: AsyncSession, storage: Storage, brand_id: str, spec: dict[str, Any]) -> ImageContext | None:
+    """The shared parts of a post's images; None when the post has no image."""
     if not spec:
         return None
     kit = await get_kit(session, brand_id)
     template = renderer.default_template({"primary": kit.palette.primary, "accent": kit.palette.accent})
-    values = location_values(location) if location is not None else {}
-    locale = location.locale if location is not None else "en"
-    texts = {zone: fill_variables(text, values, network, locale)[0] for zone, text in (spec.get("texts") or {}).items() if text}
-    texts.update(local_texts or {})
-    photo = logo = None
-    if spec.get("media_id"):
-        media = await get_media(session, brand_id, spec["media_id"])
-        photo = renderer.Asset(await storage.get(media.storage_key) or b"", sha256=media.sha256)
-    if kit.logo_media_id:
-        media = await get_media(session, brand_id, kit.logo_media_id)
-        logo = renderer.Asset(await storage.get(media.storage_key) or b"", sha256=media.sha256)
-    inputs = renderer.RenderInputs(texts=texts, photo=photo, logo=logo, language=locale.split("-")[0])
-    size = renderer.size_for_network(network)
-    fonts = await brand_fonts(session, storage, brand_id)
-    return ImageJob(renderer.render_key(template, inputs, size, fonts), template, inputs, size, fonts)
+    photo = await _asset(session, storage, brand_id, spec["media_id"]) if spec.get("media_id") else None
+    logo = await _asset(session, storage, brand_id, kit.logo_media_id) if kit.logo_media_id else None
+    return ImageContext(spec, template, photo, logo, await brand_fonts(session, storage, brand_id))
 
 
 async def preview_image(session: AsyncSession, storage: Storage, brand_id: str, spec: dict[str, Any], location,
                         network: str) -> tuple[str, list[dict[str, Any]]] | None:
     """Render (once) the image a post would get on `network` for `location`; its key (served at
     /renders/{key}.jpg) and findings. For the editor's live preview; None without an image."""
-    job = await image_job(session, storage, brand_id, spec, location, network)
-    if job is None:
+    context = await image_context(session, storage, brand_id, spec)
+    if context is None:
         return None
+    job = context.job(location, network)
     _data, findings = await ensure_render(storage, job)
     return job.key, findings
 
 
 def render_job(job: ImageJob) -> tuple[bytes, list[dict[str, Any]]]:
-    """Render and encode one image (CPU-bound: run it in a thread or a worker)."""
+    """Render and encode one image (CPU-bound: run it in the render thread or a worker)."""
     result = renderer.render(job.template, job.inputs, job.size, job.fonts)
     return renderer.to_jpeg(result.image), result.findings
+
+
+# One render thread per process: renders hold the GIL most of the time, so more threads would
+# only take turns, while the event loop keeps serving I/O beside this one.
+_RENDER_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pieuvre-render")
 
 
 def render_storage_key(key: str) -> str:
@@ -234,35 +269,50 @@ async def ensure_render(storage: Storage, job: ImageJob) -> tuple[bytes, list[di
     findings = await storage.get(f"renders/{job.key}.json")
     if stored is not None and findings is not None:
         return stored, json.loads(findings)
-    data, found = await asyncio.to_thread(render_job, job)
+    data, found = await asyncio.get_running_loop().run_in_executor(_RENDER_THREAD, render_job, job)
     # The findings first: a reader that sees the image always finds its findings.
     await storage.put(f"renders/{job.key}.json", json.dumps(found).encode())
     await storage.put(render_storage_key(job.key), data)
     return data, found
 
 
-async def proposal_image(session: AsyncSession, storage: Storage, proposal, network: str) -> tuple[bytes, str]:
+async def proposal_image(session: AsyncSession, storage: Storage, proposal, network: str,
+                         context: ImageContext | None = None) -> tuple[bytes, str]:
     """The proposal's image on `network` (rendered on first view), and its render key.
 
-    Its findings join the proposal's; one that blocks (text that cannot fit) blocks the proposal.
+    Its findings are kept with it; one that blocks (text that cannot fit) blocks the proposal.
+    `context` lets a caller that renders many proposals of one post load the shared parts once.
     """
     from hub.locations.models import Location
     from hub.proposals.service import revision_of
 
     if network not in proposal.texts:
         raise NotFound("This proposal does not go to {network}.", network=network)
-    revision = await revision_of(session, proposal)
-    location = await session.get(Location, proposal.location_id)
-    job = await image_job(session, storage, proposal.brand_id, revision.image, location, network, proposal.image_texts)
-    if job is None:
+    if context is None:
+        revision = await revision_of(session, proposal)
+        context = await image_context(session, storage, proposal.brand_id, revision.image)
+    if context is None:
         raise NotFound("This post has no image.")
+    location = await session.get(Location, proposal.location_id)
+    job = context.job(location, network, proposal.image_texts)
     data, findings = await ensure_render(storage, job)
-    if proposal.images.get(network) != job.key:
-        kept = [item for item in proposal.findings
-                if not (item["rule"].startswith("image.") and item.get("network") == network)]
-        added = [{**item, "network": network, "locale": location.locale, "start": 0, "end": 0} for item in findings]
-        proposal.findings = kept + added
-        proposal.images = {**proposal.images, network: job.key}
-        if any(item["severity"] == "error" for item in added):
-            proposal.blocked = True
+    placed = [{**item, "network": network, "locale": location.locale, "start": 0, "end": 0} for item in findings]
+    await session.execute(upsert(session, ProposalImage, [{
+        "id": new_id(), "proposal_id": proposal.id, "network": network, "render_key": job.key, "findings": placed,
+        "created_at": utcnow(),
+    }], ["proposal_id", "network"], ["render_key", "findings"]))
+    if any(item["severity"] == "error" for item in placed):
+        # Only ever set, never cleared here: concurrent renders cannot undo each other.
+        await session.execute(update(Proposal).where(Proposal.id == proposal.id).values(blocked=True))
+        proposal.blocked = True
     return data, job.key
+
+
+async def image_findings(session: AsyncSession, proposal_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The renderer's findings of each proposal's images."""
+    found: dict[str, list[dict[str, Any]]] = {proposal_id: [] for proposal_id in proposal_ids}
+    for proposal_id, items in await session.execute(
+        select(ProposalImage.proposal_id, ProposalImage.findings).where(ProposalImage.proposal_id.in_(proposal_ids))
+    ):
+        found[proposal_id].extend(items)
+    return found

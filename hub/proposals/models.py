@@ -72,9 +72,8 @@ class Proposal(IdMixin, TimestampMixin, Base):
     hq_texts: Mapped[dict[str, Any]] = mapped_column()
     texts: Mapped[dict[str, Any]] = mapped_column()
     findings: Mapped[list[Any]] = mapped_column(default=list)
-    # The location's texts for the image's editable zones, and the render key of each network's image.
+    # The location's texts for the image's editable zones.
     image_texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    images: Mapped[dict[str, Any]] = mapped_column(default=dict)
     blocked: Mapped[bool] = mapped_column(default=False)
     publish_at: Mapped[datetime | None] = mapped_column(default=None)
     deadline: Mapped[datetime | None] = mapped_column(default=None)
@@ -84,3 +83,19 @@ class Proposal(IdMixin, TimestampMixin, Base):
     reject_reason: Mapped[str | None] = mapped_column(String(30), default=None)
     reject_comment: Mapped[str | None] = mapped_column(Text, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ProposalImage(IdMixin, TimestampMixin, Base):
+    """The rendered image of a proposal on one network: its render key and the renderer's findings.
+
+    Its own row per (proposal, network), upserted, so two workers rendering the same proposal
+    never overwrite each other's result.
+    """
+
+    __tablename__ = "proposal_images"
+    __table_args__ = (UniqueConstraint("proposal_id", "network"),)
+
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(20))
+    render_key: Mapped[str] = mapped_column(String(64))
+    findings: Mapped[list[Any]] = mapped_column(default=list)

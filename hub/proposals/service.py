@@ -173,7 +173,7 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
             "status": "auto_approved" if policy == "auto_publish" and not blocked else "pending",
             "decided_at": now if policy == "auto_publish" and not blocked else None,
             "hq_texts": texts, "texts": texts, "findings": findings, "blocked": blocked,
-            "image_texts": {}, "images": {},
+            "image_texts": {},
             "publish_at": publish_at, "deadline": campaign.decision_deadline, "created_at": now, "version": 1,
         })
     if rows:
@@ -356,8 +356,8 @@ async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, tex
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
     before = {"status": proposal.status, "texts": proposal.texts}
     await _transition(session, proposal, DECIDABLE, {
-        # The image is rendered again (and checked again) on its next view or before publishing.
-        "status": "customized", "texts": new_texts, "findings": findings, "blocked": False, "images": {},
+        "status": "customized", "texts": new_texts, "findings": findings,
+        "blocked": await _image_blocked(session, proposal.id),
         "decided_at": utcnow(), "decided_by": actor.user.id,
     })
     await publishing.schedule_publications(session, [proposal.id])
@@ -415,15 +415,24 @@ async def counts_by_status(session: AsyncSession, campaign_id: str) -> dict[str,
     return {status: count for status, count in rows}
 
 
+async def _image_blocked(session: AsyncSession, proposal_id: str) -> bool:
+    """Whether a rendered image of the proposal has a blocking finding (the text's are checked apart)."""
+    from hub.media.service import image_findings
+
+    found = (await image_findings(session, [proposal_id]))[proposal_id]
+    return has_errors(found)
+
+
 def proposal_read(proposal: Proposal, language: str, history_rows: list[dict[str, Any]] | None = None,
-                  images: dict[str, str] | None = None) -> dict[str, Any]:
+                  images: dict[str, str] | None = None, extra_findings: list[dict[str, Any]] | None = None
+                  ) -> dict[str, Any]:
     """A proposal as the API shows it, findings in the reader's language."""
     return {
         "id": proposal.id, "status": proposal.status, "location_id": proposal.location_id, "post_id": proposal.post_id,
         "campaign_id": proposal.campaign_id, "revision": proposal.revision, "policy": proposal.policy,
         "publish_at": proposal.publish_at, "deadline": proposal.deadline, "texts": proposal.texts,
         "hq_texts": proposal.hq_texts, "images": images or {},
-        "findings": [finding_read(item, language) for item in proposal.findings],
+        "findings": [finding_read(item, language) for item in [*proposal.findings, *(extra_findings or [])]],
         "blocked": proposal.blocked, "reject_reason": proposal.reject_reason, "reject_comment": proposal.reject_comment,
         "decided_at": proposal.decided_at, "history": history_rows or [],
     }

@@ -19,7 +19,7 @@ from hub.linting.service import has_errors, lint_text
 from hub.locations.models import Location
 from hub.locations.service import visible_locations
 from hub.proposals.localize import raw_variables
-from hub.proposals.models import GOING_OUT, Proposal
+from hub.proposals.models import GOING_OUT, Proposal, ProposalImage
 from hub.publishing.connectors import CONNECTORS, get_connector
 from hub.publishing.connectors.base import (
     AccountBroken,
@@ -129,6 +129,21 @@ async def due_publications(session: AsyncSession, now: datetime, limit: int = 50
         .limit(limit)
     )
     return [(row[0], row[1]) for row in rows]
+
+
+async def proposals_needing_images(session: AsyncSession, before: datetime, limit: int = 2000) -> list[str]:
+    """Proposals with a scheduled publication due before `before` whose post has an image not rendered yet."""
+    from hub.campaigns.models import PostRevision
+
+    rows = await session.scalars(
+        select(Proposal.id).distinct()
+        .join(Publication, Publication.proposal_id == Proposal.id)
+        .join(PostRevision, PostRevision.id == Proposal.post_revision_id)
+        .where(Publication.status == "scheduled", Publication.due_at <= before, PostRevision.image != {},
+               ~select(ProposalImage.id).where(ProposalImage.proposal_id == Proposal.id).exists())
+        .limit(limit)
+    )
+    return list(rows)
 
 
 async def claim(session: AsyncSession, publication_id: str, now: datetime) -> Publication | None:

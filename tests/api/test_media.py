@@ -14,7 +14,7 @@ from hub.media.text import FONTS_DIR
 from hub.proposals.models import DistributionChunk
 from hub.proposals.service import fan_out_chunk
 from tests.factories import PASSWORD, make_network
-from tests.media.samples import logo_png, photo_png
+from hub.media.samples import logo_png, photo_png
 
 
 def jpeg_with_exif(width=400, height=300) -> bytes:
@@ -215,3 +215,20 @@ class TestProposalImages:
         response = await other_hq.post(f"/api/v1/campaigns/{campaign['id']}/posts", json={
             "body": "Hi", "networks": ["facebook"], "media_id": photo["id"]})
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == "media_id"
+
+
+async def test_images_due_soon_are_rendered_ahead_by_the_worker(hq, database, settings, redis_pool):
+    from tests.workers.helpers import run_burst_worker, worker_context
+    from workers.publishing import dispatch_due
+
+    await _post_with_image(hq, database)  # auto_publish: due now
+    from hub.proposals.models import ProposalImage
+
+    async with database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(ProposalImage)) == 0
+    await dispatch_due(worker_context(database, settings, redis_pool))
+    await run_burst_worker(settings)
+    async with database.session() as session:
+        rows = (await session.execute(select(ProposalImage.proposal_id, ProposalImage.network))).all()
+    assert len(rows) == 4 and {network for _, network in rows} == {"instagram", "facebook"}
+    assert len(renders(settings)) == 4

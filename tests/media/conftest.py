@@ -14,7 +14,7 @@ from PIL import Image, ImageChops
 
 from hub.media.render import Asset, Fonts
 from hub.media.text import FONTS_DIR
-from tests.media.samples import logo_png, photo_png
+from hub.media.samples import logo_png, photo_png
 
 GOLDEN_DIR = Path(__file__).with_name("golden")
 UPDATE_GOLDEN = os.environ.get("PIEUVRE_UPDATE_GOLDEN") == "1"

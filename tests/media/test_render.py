@@ -41,7 +41,7 @@ from hub.media.render import (
 )
 from hub.media.text import FONTS_DIR
 from tests.media.conftest import assert_matches_golden, difference
-from tests.media.samples import logo_png
+from hub.media.samples import logo_png
 
 LUMIERE = {"primary": "#1D3557", "accent": "#F4A261"}
 CEDRE = {"primary": "#0E5E4E", "accent": "#F2C14E"}

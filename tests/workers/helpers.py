@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.settings import build_worker
+from workers.settings import run_workers
 
 
 async def run_burst_worker(settings, **overrides: Any) -> None:
-    """Run queued jobs until the queue is empty, with no cron job (tests call those themselves)."""
-    worker = build_worker(settings.redis_url, burst=True, cron_jobs=[], poll_delay=0.05, **overrides)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
+    """Run queued jobs (main and render queues) until both are empty, with no cron job (tests call those)."""
+    await run_workers(settings.redis_url, burst=True, cron_jobs=[], poll_delay=0.05, **overrides)
 
 
 def worker_context(database, settings, pool=None) -> dict[str, Any]:

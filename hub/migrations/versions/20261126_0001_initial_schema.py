@@ -314,7 +314,6 @@ def upgrade() -> None:
     sa.Column('texts', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('findings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('image_texts', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('images', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('blocked', sa.Boolean(), nullable=False),
     sa.Column('publish_at', hub.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('deadline', hub.db.UTCDateTime(timezone=True), nullable=True),
@@ -343,6 +342,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_proposals_post_id'), ['post_id'], unique=False)
         batch_op.create_index('ix_proposals_status_deadline', ['status', 'deadline'], unique=False)
 
+    op.create_table('proposal_images',
+    sa.Column('proposal_id', sa.String(length=32), nullable=False),
+    sa.Column('network', sa.String(length=20), nullable=False),
+    sa.Column('render_key', sa.String(length=64), nullable=False),
+    sa.Column('findings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_proposal_images_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_images')),
+    sa.UniqueConstraint('proposal_id', 'network', name=op.f('uq_proposal_images_proposal_id_network'))
+    )
     op.create_table('publications',
     sa.Column('brand_id', sa.String(length=32), nullable=False),
     sa.Column('campaign_id', sa.String(length=32), nullable=False),
@@ -414,6 +424,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_publications_brand_id'))
 
     op.drop_table('publications')
+    op.drop_table('proposal_images')
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.drop_index('ix_proposals_status_deadline')
         batch_op.drop_index(batch_op.f('ix_proposals_post_id'))

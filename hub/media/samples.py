@@ -1,4 +1,4 @@
-"""Deterministic stand-ins for a brand's photo and logo, drawn with Pillow (no files needed)."""
+"""Deterministic sample photo and logo drawn with Pillow: for the demo brand, the benchmarks and the tests."""
 
 from __future__ import annotations
 
