@@ -65,7 +65,8 @@ class AccountCreate(BaseModel):
 
 class CustomizeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    texts: dict[str, str]
+    texts: dict[str, str] = Field(default_factory=dict)
+    image_texts: dict[str, str] = Field(default_factory=dict, description="headline, subline, cta, legal: the editable ones")
 
 
 class RejectRequest(BaseModel):
@@ -279,7 +280,7 @@ async def approve(proposal_id: str, actor: ApiActor, session: SessionDep) -> dic
 @router.post("/proposals/{proposal_id}/customize", tags=["proposals"])
 async def customize(proposal_id: str, data: CustomizeRequest, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
     proposal = await proposals.get_proposal(session, actor, proposal_id)
-    proposal = await proposals.customize(session, actor, proposal, data.texts)
+    proposal = await proposals.customize(session, actor, proposal, data.texts, data.image_texts)
     return proposals.proposal_read(proposal, actor.language)
 
 

@@ -21,6 +21,8 @@ class BrandKit(IdMixin, Base):
     tone: Mapped[dict[str, Any]] = mapped_column(default=dict)
     networks: Mapped[dict[str, Any]] = mapped_column(default=dict)
     logo_media_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Zones locations may edit, and a custom template (None: the default) — see BrandKitData.
+    image: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)

@@ -94,6 +94,9 @@ class NetworkSettings(BaseModel):
     instagram_hashtag_cap: int = Field(default=5, ge=0, le=30)
 
 
+IMAGE_ZONES = ("photo", "headline", "subline", "cta", "legal")
+
+
 class BrandKitData(BaseModel):
     """What `PUT /api/v1/brand-kit` takes and `GET` returns."""
 
@@ -103,3 +106,24 @@ class BrandKitData(BaseModel):
     tone: ToneRules = Field(default_factory=ToneRules)
     networks: NetworkSettings = Field(default_factory=NetworkSettings)
     logo_media_id: str | None = None
+    # The image template's zones locations may change; the others are locked.
+    editable_zones: list[str] = Field(default_factory=lambda: ["headline", "subline", "cta"])
+    # A full template (hub.media.render.Template.to_dict()); None: the studio's default template.
+    image_template: dict | None = None
+
+    @field_validator("editable_zones")
+    @classmethod
+    def _zones(cls, value: list[str]) -> list[str]:
+        unknown = [zone for zone in value if zone not in IMAGE_ZONES]
+        if unknown:
+            raise ValueError(f"unknown zone(s) {', '.join(unknown)}: use {', '.join(IMAGE_ZONES)}")
+        return list(dict.fromkeys(value))
+
+    @field_validator("image_template")
+    @classmethod
+    def _template(cls, value: dict | None) -> dict | None:
+        if value is not None:
+            from hub.media.render import Template
+
+            Template.from_dict(value)  # ValueError names what is wrong
+        return value

@@ -18,7 +18,8 @@ async def get_kit(session: AsyncSession, brand_id: str) -> BrandKitData:
     row = await session.scalar(select(BrandKit).where(BrandKit.brand_id == brand_id))
     if row is None:
         return BrandKitData()
-    return BrandKitData(palette=row.palette, tone=row.tone, networks=row.networks, logo_media_id=row.logo_media_id)
+    return BrandKitData(palette=row.palette, tone=row.tone, networks=row.networks, logo_media_id=row.logo_media_id,
+                        **(row.image or {}))
 
 
 async def put_kit(session: AsyncSession, actor: Actor, data: BrandKitData) -> BrandKitData:
@@ -34,6 +35,7 @@ async def put_kit(session: AsyncSession, actor: Actor, data: BrandKitData) -> Br
     dumped = data.model_dump(mode="json")
     row.palette, row.tone, row.networks = dumped["palette"], dumped["tone"], dumped["networks"]
     row.logo_media_id = data.logo_media_id
+    row.image = {"editable_zones": dumped["editable_zones"], "image_template": dumped["image_template"]}
     row.updated_at, row.updated_by = utcnow(), actor.user.id
     await session.flush()
     record(session, brand_id=actor.brand_id, actor_id=actor.user.id, action="brand_kit.updated",

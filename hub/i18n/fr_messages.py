@@ -89,4 +89,7 @@ MESSAGES: dict[str, str] = {
     "The image has too many pixels (the limit is {limit} million): send a smaller one.": "L'image a trop de pixels (la limite est de {limit} millions) : envoyez-en une plus petite.",
     "The font file is larger than {limit} MB.": "Le fichier de police dépasse {limit} Mo.",
     "The image breaks a rule (its text does not fit, or cannot be read): fix it, then reschedule.": "L'image enfreint une règle (son texte ne tient pas ou se lit mal) : corrigez-la, puis reprogrammez.",
+    "This post has no image: there is no image text to change.": "Cette publication n'a pas d'image : il n'y a pas de texte d'image à modifier.",
+    "HQ locked the {zones} of the image: change only {editable}.": "Le siège a verrouillé {zones} de l'image : modifiez seulement {editable}.",
+    "Image texts are at most 300 characters: shorten the {zone}.": "Les textes d'image font au plus 300 caractères : raccourcissez {zone}.",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import io
 import json
@@ -225,12 +226,28 @@ async def _asset(session: AsyncSession, storage: Storage, brand_id: str, media_i
     return asset
 
 
+def brand_template(kit) -> renderer.Template:
+    """The brand's image template, in its palette, with the zones locations may edit unlocked."""
+    palette = {"primary": kit.palette.primary, "accent": kit.palette.accent}
+    if kit.image_template:
+        template = renderer.Template.from_dict(kit.image_template)
+        template = dataclasses.replace(template, palette={**template.palette, **palette})
+    else:
+        template = renderer.default_template(palette)
+    changes = {}
+    for zone in ("photo", "headline", "subline", "cta", "legal"):
+        current = getattr(template, zone)
+        if current is not None:
+            changes[zone] = dataclasses.replace(current, locked=zone not in kit.editable_zones)
+    return dataclasses.replace(template, **changes)
+
+
 async def image_context(session: AsyncSession, storage: Storage, brand_id: str, spec: dict[str, Any]) -> ImageContext | None:
     """The shared parts of a post's images; None when the post has no image."""
     if not spec:
         return None
     kit = await get_kit(session, brand_id)
-    template = renderer.default_template({"primary": kit.palette.primary, "accent": kit.palette.accent})
+    template = brand_template(kit)
     photo = await _asset(session, storage, brand_id, spec["media_id"]) if spec.get("media_id") else None
     logo = await _asset(session, storage, brand_id, kit.logo_media_id) if kit.logo_media_id else None
     return ImageContext(spec, template, photo, logo, await brand_fonts(session, storage, brand_id))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
@@ -328,8 +328,10 @@ async def approve(session: AsyncSession, actor: Actor, proposal: Proposal) -> Pr
     return proposal
 
 
-async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, texts: dict[str, str]) -> Proposal:
-    """Approve with the location's own wording; refused (422 with findings) when it breaks a rule."""
+async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, texts: dict[str, str],
+                    image_texts: dict[str, str] | None = None) -> Proposal:
+    """Approve with the location's own wording (and image texts, in the zones HQ left editable);
+    refused (422 with findings) when it breaks a rule."""
     _check_decider(actor)
     revision = await revision_of(session, proposal)
     if revision.editable == "locked":
@@ -338,7 +340,7 @@ async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, tex
     if unknown:
         raise Invalid("This proposal is not for {networks}: customize only {allowed}.", networks=", ".join(unknown),
                       allowed=", ".join(proposal.texts), errors=[{"field": f"texts.{n}", "message": "network not in this proposal"} for n in unknown])
-    if not texts:
+    if not texts and not image_texts:
         raise Invalid("Send at least one network's text to customize.", errors=[{"field": "texts", "message": "empty"}])
     location = await session.get(Location, proposal.location_id)
     rules = await lint_rules(session, proposal.brand_id)
@@ -351,13 +353,21 @@ async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, tex
         findings.extend(missing)
     for network, text in new_texts.items():
         findings.extend(lint_text(text, network, location.locale, rules))
+    new_image_texts = dict(proposal.image_texts or {})
+    if image_texts:
+        new_image_texts.update(await _checked_image_texts(session, proposal, revision, location, image_texts, rules))
     if has_errors(findings):
         raise Invalid("Your text breaks {n} rule(s): fix the findings and save again.",
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
+    if new_image_texts != (proposal.image_texts or {}):
+        from hub.proposals.models import ProposalImage
+
+        # New image texts: the old renders and their findings no longer describe this proposal.
+        await session.execute(delete(ProposalImage).where(ProposalImage.proposal_id == proposal.id))
     before = {"status": proposal.status, "texts": proposal.texts}
     await _transition(session, proposal, DECIDABLE, {
-        "status": "customized", "texts": new_texts, "findings": findings,
-        "blocked": await _image_blocked(session, proposal.id),
+        "status": "customized", "texts": new_texts, "findings": findings, "image_texts": new_image_texts,
+        "blocked": await _image_blocked(session, proposal.id) if new_image_texts == proposal.image_texts else False,
         "decided_at": utcnow(), "decided_by": actor.user.id,
     })
     await publishing.schedule_publications(session, [proposal.id])
@@ -413,6 +423,37 @@ async def counts_by_status(session: AsyncSession, campaign_id: str) -> dict[str,
         select(Proposal.status, func.count()).where(Proposal.campaign_id == campaign_id).group_by(Proposal.status)
     )
     return {status: count for status, count in rows}
+
+
+async def _checked_image_texts(session: AsyncSession, proposal: Proposal, revision: PostRevision, location: Location,
+                               image_texts: dict[str, str], rules: LintRules) -> dict[str, str]:
+    """The location's image texts, if the post has an image and HQ left those zones editable."""
+    from hub.brandkit.service import get_kit
+    from hub.linting.tone import lint_tone
+
+    if not revision.image:
+        raise Invalid("This post has no image: there is no image text to change.",
+                      errors=[{"field": "image_texts", "message": "the post has no image"}])
+    kit = await get_kit(session, proposal.brand_id)
+    locked = [zone for zone in image_texts if zone not in kit.editable_zones]
+    if locked:
+        raise Forbidden("HQ locked the {zones} of the image: change only {editable}.", zones=", ".join(locked),
+                        editable=", ".join(kit.editable_zones) or "—")
+    values = location_values(location)
+    network = next(iter(proposal.texts))
+    filled = {}
+    findings: list[dict[str, Any]] = []
+    for zone, text in image_texts.items():
+        if len(text) > 300:
+            raise Invalid("Image texts are at most 300 characters: shorten the {zone}.", zone=zone,
+                          errors=[{"field": f"image_texts.{zone}", "message": "at most 300 characters"}])
+        filled[zone], missing = fill_variables(text, values, network, location.locale)
+        findings.extend(missing)
+        findings.extend(lint_tone(filled[zone], network, location.locale, rules.tone))
+    if has_errors(findings):
+        raise Invalid("Your text breaks {n} rule(s): fix the findings and save again.",
+                      n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
+    return filled
 
 
 async def _image_blocked(session: AsyncSession, proposal_id: str) -> bool:

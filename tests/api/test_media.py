@@ -126,12 +126,12 @@ class TestFonts:
         assert (await hq.get("/api/v1/brand-kit/fonts")).json() == []
 
 
-async def _post_with_image(hq, database, headline="Vélo Lumière {city}"):
+async def _post_with_image(hq, database, headline="Vélo Lumière {city}", policy="auto_publish"):
     photo = (await upload(hq, photo_png(), name="photo.png")).json()
     logo = (await upload(hq, logo_png(), name="logo.png")).json()
     kit = (await hq.get("/api/v1/brand-kit")).json()
     await hq.put("/api/v1/brand-kit", json={**kit, "logo_media_id": logo["id"]})
-    campaign = (await hq.post("/api/v1/campaigns", json={"name": "C", "approval_policy": "auto_publish"})).json()
+    campaign = (await hq.post("/api/v1/campaigns", json={"name": "C", "approval_policy": policy})).json()
     response = await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts", json={
         "body": "Le printemps à {city}", "networks": ["instagram", "facebook"], "media_id": photo["id"],
         "image_texts": {"headline": headline, "cta": "Réservez", "legal": "Offre soumise à conditions"}})
@@ -232,3 +232,36 @@ async def test_images_due_soon_are_rendered_ahead_by_the_worker(hq, database, se
         rows = (await session.execute(select(ProposalImage.proposal_id, ProposalImage.network))).all()
     assert len(rows) == 4 and {network for _, network in rows} == {"instagram", "facebook"}
     assert len(renders(settings)) == 4
+
+
+class TestLocalImageTexts:
+    async def test_locations_change_only_the_zones_hq_left_editable(self, hq, database, settings, client_as):
+        await _post_with_image(hq, database, policy="approval_required")
+        kit = (await hq.get("/api/v1/brand-kit")).json()
+        assert kit["editable_zones"] == ["headline", "subline", "cta"]
+        await hq.put("/api/v1/brand-kit", json={**kit, "editable_zones": ["headline"],
+                                                "tone": {"banned_terms": [{"term": "gratuit"}]}})
+        location = hq.network.locations[0]
+        local = await client_as(hq.network.local_emails[location.id], PASSWORD)
+        [proposal] = (await local.get("/api/v1/proposals")).json()
+        before = (await local.get(f"/api/v1/proposals/{proposal['id']}/images/facebook")).content
+
+        locked = await local.post(f"/api/v1/proposals/{proposal['id']}/customize",
+                                  json={"image_texts": {"legal": "Rien"}})
+        assert locked.status_code == 403 and "legal" in locked.json()["detail"]
+        banned = await local.post(f"/api/v1/proposals/{proposal['id']}/customize",
+                                  json={"image_texts": {"headline": "Vélo gratuit à {city}"}})
+        assert banned.status_code == 422 and banned.json()["errors"][0]["rule"] == "tone.banned_term"
+
+        response = await local.post(f"/api/v1/proposals/{proposal['id']}/customize",
+                                    json={"image_texts": {"headline": "Nos vélos à {city}"}})
+        assert response.status_code == 200, response.text
+        after = (await local.get(f"/api/v1/proposals/{proposal['id']}/images/facebook")).content
+        assert after != before
+
+    async def test_a_custom_template_is_validated(self, hq):
+        kit = (await hq.get("/api/v1/brand-kit")).json()
+        response = await hq.put("/api/v1/brand-kit", json={**kit, "image_template": {"name": "x", "bogus": 1}})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "image_template"
+        assert "bogus" in response.json()["errors"][0]["message"]

@@ -95,6 +95,7 @@ def upgrade() -> None:
     sa.Column('tone', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('networks', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('logo_media_id', sa.String(length=32), nullable=True),
+    sa.Column('image', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('updated_at', hub.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=32), nullable=True),
