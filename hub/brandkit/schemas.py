@@ -7,6 +7,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.publishing.models import NETWORKS
+from hub.validation import only_known
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 REGISTERS = {"fr": ("tu", "vous"), "de": ("du", "Sie"), "es": ("tú", "usted")}
@@ -31,10 +32,7 @@ class RequiredMention(BaseModel):
     @field_validator("networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        unknown = [name for name in value if name not in NETWORKS]
-        if unknown:
-            raise ValueError(f"unknown network(s) {', '.join(unknown)}: use {', '.join(NETWORKS)}")
-        return value
+        return only_known(value, NETWORKS, "network")
 
 
 class Signature(BaseModel):
@@ -114,10 +112,7 @@ class BrandKitData(BaseModel):
     @field_validator("editable_zones")
     @classmethod
     def _zones(cls, value: list[str]) -> list[str]:
-        unknown = [zone for zone in value if zone not in IMAGE_ZONES]
-        if unknown:
-            raise ValueError(f"unknown zone(s) {', '.join(unknown)}: use {', '.join(IMAGE_ZONES)}")
-        return list(dict.fromkeys(value))
+        return only_known(value, IMAGE_ZONES, "zone")
 
     @field_validator("image_template")
     @classmethod

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from hub.campaigns.models import APPROVAL_POLICIES, EDITABLE_MODES, OBJECTIVES
 from hub.publishing.models import NETWORKS
+from hub.validation import only_known
 
 IMAGE_TEXT_ZONES = ("headline", "subline", "cta", "legal")
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
@@ -79,17 +80,12 @@ class PostCreate(BaseModel):
     @field_validator("networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        unknown = [name for name in value if name not in NETWORKS]
-        if unknown:
-            raise ValueError(f"unknown network(s) {', '.join(unknown)}: use {', '.join(NETWORKS)}")
-        return list(dict.fromkeys(value))
+        return only_known(value, NETWORKS, "network")
 
     @field_validator("image_texts")
     @classmethod
     def _image_texts(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = [zone for zone in value if zone not in IMAGE_TEXT_ZONES]
-        if unknown:
-            raise ValueError(f"unknown image zone(s) {', '.join(unknown)}: use {', '.join(IMAGE_TEXT_ZONES)}")
+        only_known(value, IMAGE_TEXT_ZONES, "image zone")
         too_long = [zone for zone, text in value.items() if len(text) > 300]
         if too_long:
             raise ValueError(f"image texts are at most 300 characters ({', '.join(too_long)})")
