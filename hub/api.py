@@ -258,6 +258,17 @@ async def list_proposals(
     return [proposals.proposal_read(row, actor.language) for row in rows]
 
 
+class BulkApproveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: list[str]
+
+
+@router.post("/proposals/bulk-approve", tags=["proposals"])
+async def bulk_approve(data: BulkApproveRequest, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """Approve a selection of proposals as they are; each one not approved comes back with its reason."""
+    return await proposals.bulk_approve(session, actor, data.ids)
+
+
 @router.get("/proposals/{proposal_id}", tags=["proposals"])
 async def get_proposal(proposal_id: str, request: Request, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
     proposal = await proposals.get_proposal(session, actor, proposal_id)

@@ -51,10 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = get_database(settings.database_url)
 
     from hub.api import router as api_router
+    from hub.audit.routes import router as audit_router
     from hub.media.routes import router as media_router
     from hub.web.pages import router as pages_router
 
     app.include_router(api_router)
+    app.include_router(audit_router)
     app.include_router(media_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

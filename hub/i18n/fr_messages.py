@@ -92,4 +92,6 @@ MESSAGES: dict[str, str] = {
     "This post has no image: there is no image text to change.": "Cette publication n'a pas d'image : il n'y a pas de texte d'image à modifier.",
     "HQ locked the {zones} of the image: change only {editable}.": "Le siège a verrouillé {zones} de l'image : modifiez seulement {editable}.",
     "Image texts are at most 300 characters: shorten the {zone}.": "Les textes d'image font au plus 300 caractères : raccourcissez {zone}.",
+    "Send the ids of the proposals to approve.": "Envoyez les identifiants des propositions à valider.",
+    "Approve at most {limit} proposals at once: split the selection.": "Validez au plus {limit} propositions à la fois : découpez la sélection.",
 }

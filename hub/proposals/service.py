@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
+from hub.audit.models import AuditEvent
 from hub.audit.service import record
 from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.campaigns.schemas import Target
@@ -274,8 +275,6 @@ async def list_proposals(
 
 async def history(session: AsyncSession, proposal_id: str) -> list[dict[str, Any]]:
     """The proposal's audit trail, oldest first."""
-    from hub.audit.models import AuditEvent
-
     events = await session.scalars(select(AuditEvent).where(
         AuditEvent.subject_type == "proposal", AuditEvent.subject_id == proposal_id).order_by(AuditEvent.created_at))
     return [{"action": event.action, "actor_id": event.actor_id, "at": event.created_at,
@@ -326,6 +325,53 @@ async def approve(session: AsyncSession, actor: Actor, proposal: Proposal) -> Pr
     record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action="proposal.approved",
            subject_type="proposal", subject_id=proposal.id, before={"status": before}, after={"status": "approved"})
     return proposal
+
+
+BULK_LIMIT = 1000
+
+
+async def bulk_approve(session: AsyncSession, actor: Actor, proposal_ids: list[str]) -> dict[str, Any]:
+    """Approve many proposals at once (one statement), as they are; says why each other one was skipped."""
+    _check_decider(actor)
+    ids = list(dict.fromkeys(proposal_ids))
+    if not ids:
+        raise Invalid("Send the ids of the proposals to approve.", errors=[{"field": "ids", "message": "empty"}])
+    if len(ids) > BULK_LIMIT:
+        raise Invalid("Approve at most {limit} proposals at once: split the selection.", limit=BULK_LIMIT,
+                      errors=[{"field": "ids", "message": f"at most {BULK_LIMIT}"}])
+    now = utcnow()
+    visible = select(Location.id).where(visible_locations(actor))
+    approved = list(await session.scalars(
+        update(Proposal)
+        .where(Proposal.id.in_(ids), Proposal.status == "pending", Proposal.blocked.is_(False),
+               Proposal.location_id.in_(visible))
+        .values(status="approved", decided_at=now, decided_by=actor.user.id, version=Proposal.version + 1)
+        .returning(Proposal.id)
+    ))
+    await publishing.schedule_publications(session, approved)
+    session.add_all(
+        AuditEvent(brand_id=actor.brand_id, actor_id=actor.user.id, action="proposal.approved", subject_type="proposal",
+                   subject_id=proposal_id, before={"status": "pending"}, after={"status": "approved", "bulk": True})
+        for proposal_id in approved
+    )
+    done = set(approved)
+    others = {row.id: row for row in (await session.execute(
+        select(Proposal.id, Proposal.status, Proposal.blocked).join(Location, Location.id == Proposal.location_id)
+        .where(Proposal.id.in_([i for i in ids if i not in done]), visible_locations(actor))
+    )).all()}
+    skipped = []
+    for proposal_id in ids:
+        if proposal_id in done:
+            continue
+        row = others.get(proposal_id)
+        if row is None:
+            reason = "not_found"
+        elif row.status != "pending":
+            reason = f"already_{row.status}"
+        else:
+            reason = "blocked"
+        skipped.append({"id": proposal_id, "reason": reason})
+    return {"approved": approved, "skipped": skipped}
 
 
 async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, texts: dict[str, str],
