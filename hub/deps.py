@@ -73,7 +73,8 @@ async def csrf_checked(request: Request, actor: PageActor) -> Actor:
     """A page actor whose state-changing request carries the session's CSRF token."""
     sent = request.headers.get("X-CSRF-Token")
     if not sent:
-        form = await request.form()
+        # Starlette keeps this first parse: allow forms as large as the brand kit's (500 banned terms).
+        form = await request.form(max_fields=5000)
         sent = str(form.get("csrf_token") or "")
     if not sent or not same(sent, request.state.csrf_token):
         raise Forbidden("This form has expired or did not come from Pieuvre: reload the page and try again.")

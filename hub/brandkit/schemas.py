@@ -21,6 +21,14 @@ class BannedTerm(BaseModel):
     # Languages (ISO 639-1, e.g. "fr") where the term is banned; empty: every language.
     languages: list[str] = Field(default_factory=list)
 
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        codes = [code.strip().lower() for code in value]
+        if any(not re.fullmatch(r"[a-z]{2}", code) for code in codes):
+            raise ValueError("use two-letter language codes such as fr, de, es, ar")
+        return list(dict.fromkeys(codes))
+
 
 class RequiredMention(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -36,10 +44,15 @@ class RequiredMention(BaseModel):
 
 
 class Signature(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     text: str = Field(default="", max_length=300)
     networks: list[str] = Field(default_factory=list)
+
+    @field_validator("networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return only_known(value, NETWORKS, "network")
 
 
 class ToneRules(BaseModel):

@@ -266,6 +266,187 @@ FRENCH: dict[str, str] = {
     "No location yet: add them through the API or a CSV import.":
         "Aucun point de vente pour l'instant : ajoutez-les par l'API ou un import CSV.",
 
+    # ------------------------------------------------------------ brand studio: navigation, previews, counters
+    "Brand kit": "Charte de marque",
+    "Media": "Médiathèque",
+    "Media library": "Médiathèque",
+    "Preview for {name}": "Aperçu pour {name}",
+    "Variables show this location's values.": "Les variables montrent les valeurs de ce point de vente.",
+    "Add a location to see the variables filled in.": "Ajoutez un point de vente pour voir les variables remplies.",
+    "Tick at least one network to see its post.": "Cochez au moins un réseau pour voir sa publication.",
+    "Your post, network by network": "Votre publication, réseau par réseau",
+    "Start typing: each ticked network's post appears here, with its counter and the brand's findings, and the branded image once you pick a photo or write an image text.":
+        "Commencez à écrire : la publication de chaque réseau coché apparaît ici, avec son compteur et les remarques de la charte, puis l'image de marque dès que vous choisissez une photo ou écrivez un texte d'image.",
+    "The preview follows your typing: each network's post, its counter, and what the brand's rules say.":
+        "L'aperçu suit votre saisie : la publication sur chaque réseau, son compteur et ce qu'en disent les règles de la marque.",
+    "{network} counts {counting}": "{network} compte en {counting}",
+    "{n} blocking": "{n} bloquante(s)",
+    "{n} to check": "{n} à vérifier",
+    "Ready": "Prête",
+    "No finding: this text follows the brand and the network's rules.":
+        "Aucune remarque : ce texte respecte la charte et les règles du réseau.",
+    "Use “{fix}”": "Mettre « {fix} »",
+    "Add {fix}": "Ajouter {fix}",
+    "Image of the post on {network}": "Image de la publication sur {network}",
+    "Branded image": "Image de marque",
+    "A photo from the library and your texts, laid out in the brand's template for every network size.":
+        "Une photo de la médiathèque et vos textes, mis en page dans le gabarit de la marque pour chaque format de réseau.",
+    "Photo": "Photo",
+    "No photo": "Sans photo",
+    "Library image": "Image de la médiathèque",
+    "The newest images of the library.": "Les images les plus récentes de la médiathèque.",
+    "Add photos to the media library": "Ajouter des photos à la médiathèque",
+    "Headline": "Titre",
+    "Sub-line": "Sous-titre",
+    "Call to action": "Appel à l'action",
+    "Legal mention": "Mention légale",
+    "e.g. Spring is here in {city}": "ex. Le printemps arrive à {city}",
+    "e.g. Test rides all week": "ex. Essais gratuits toute la semaine",
+    "e.g. Book now": "ex. Réservez",
+    "e.g. Offer valid until 30 April": "ex. Offre valable jusqu'au 30 avril",
+    "Pick the photo again: this one is not in the library any more.":
+        "Choisissez à nouveau la photo : celle-ci n'est plus dans la médiathèque.",
+    "Image texts are at most 300 characters each.": "Les textes de l'image font au plus 300 caractères chacun.",
+
+    # ------------------------------------------------------------ brand kit
+    "How your brand looks and speaks, said once: every post HQ writes, every local wording and every image is held to it, with an explanation for each finding.":
+        "L'allure et la voix de votre marque, dites une fois : chaque publication du siège, chaque texte local et chaque image s'y conforment, avec une explication pour chaque remarque.",
+    "Read only": "Lecture seule",
+    "You can read the brand kit; only an HQ admin can change it.":
+        "Vous pouvez consulter la charte ; seul un administrateur du siège peut la modifier.",
+    "Brand kit saved: every text written from now on is held to it.":
+        "Charte enregistrée : tout texte écrit à partir de maintenant s'y conforme.",
+    "Logo saved: new images carry it.": "Logo enregistré : les nouvelles images le portent.",
+    "Logo removed.": "Logo retiré.",
+    "Font saved: new images use it.": "Police enregistrée : les nouvelles images l'utilisent.",
+    "Palette": "Palette",
+    "The colours of every branded image. Pick one or type its #RRGGBB code.":
+        "Les couleurs de chaque image de marque. Choisissez-en une ou tapez son code #RRGGBB.",
+    "Pick the {colour} colour": "Choisir la couleur {colour}",
+    "Primary": "Principale",
+    "The band behind the image texts": "Le bandeau derrière les textes de l'image",
+    "Accent": "Accent",
+    "Buttons and the thin rule": "Boutons et filet",
+    "Secondary": "Secondaire",
+    "Second brand colour": "Deuxième couleur de la marque",
+    "Text on the brand colours": "Texte sur les couleurs de la marque",
+    "Background": "Fond",
+    "Light surfaces, the logo's plate": "Surfaces claires, le cartouche du logo",
+    "Tone of voice": "Ton de la marque",
+    "Checked on every text: HQ's drafts, each location's wording, each translation. Blocking rules stop a post until it is fixed.":
+        "Vérifié sur chaque texte : brouillons du siège, textes de chaque point de vente, chaque traduction. Les règles bloquantes arrêtent une publication jusqu'à correction.",
+    "Banned terms": "Termes interdits",
+    "Whole words, whatever the case and accents. Languages as two-letter codes (fr, de…); empty: every language.":
+        "Mots entiers, quels que soient la casse et les accents. Langues en codes à deux lettres (fr, de…) ; vide : toutes les langues.",
+    "Term": "Terme",
+    "Banned term": "Terme interdit",
+    "Suggested replacement": "Remplacement suggéré",
+    "Languages": "Langues",
+    "all": "toutes",
+    "e.g. cheap": "ex. pas cher",
+    "e.g. affordable": "ex. petit prix",
+    "+ Add a term": "+ Ajouter un terme",
+    "Remove": "Retirer",
+    "Remove this row when saving": "Retirer cette ligne à l'enregistrement",
+    "Required mentions and hashtags": "Mentions et hashtags obligatoires",
+    "A post must contain each of them on the ticked networks; none ticked: every network.":
+        "Une publication doit contenir chacun d'eux sur les réseaux cochés ; aucun coché : tous les réseaux.",
+    "Mention or hashtag": "Mention ou hashtag",
+    "e.g. #SpringRide": "ex. #BaladeDePrintemps",
+    "Networks where it is required": "Réseaux où elle est obligatoire",
+    "+ Add a mention": "+ Ajouter une mention",
+    "Limits per post": "Limites par publication",
+    "At most this many in one post; empty: no limit.": "Au plus ce nombre dans une publication ; vide : pas de limite.",
+    "Hashtags": "Hashtags",
+    "Emoji": "Emoji",
+    "Exclamation marks": "Points d'exclamation",
+    "Words in CAPITALS": "Mots en MAJUSCULES",
+    "How to address readers": "Comment s'adresser aux lecteurs",
+    "The register the brand uses in each language; a text using the other one gets a finding.":
+        "Le registre de la marque dans chaque langue ; un texte qui emploie l'autre reçoit une remarque.",
+    "French": "Français",
+    "German": "Allemand",
+    "Spanish": "Espagnol",
+    "No rule": "Pas de règle",
+    "Signature": "Signature",
+    "Added once at the end of every post on the ticked networks; none ticked: every network.":
+        "Ajoutée une fois à la fin de chaque publication sur les réseaux cochés ; aucun coché : tous les réseaux.",
+    "e.g. — The Vélo Lumière team": "ex. — L'équipe Vélo Lumière",
+    "Networks that get the signature": "Réseaux qui reçoivent la signature",
+    "Settings of the networks' own rules.": "Réglages des règles propres aux réseaux.",
+    "Hashtags allowed on Instagram": "Hashtags autorisés sur Instagram",
+    "Instagram announced a cap of 5 hashtags per post; set the number your brand follows (0 to 30).":
+        "Instagram a annoncé une limite de 5 hashtags par publication ; indiquez le nombre que suit votre marque (0 à 30).",
+    "Saved rules apply to every text written from now on.": "Les règles enregistrées s'appliquent à tout texte écrit ensuite.",
+    "Save the brand kit": "Enregistrer la charte",
+    "Logo": "Logo",
+    "The brand logo": "Le logo de la marque",
+    "No logo yet: images carry none.": "Pas encore de logo : les images n'en portent pas.",
+    "Choose an image": "Choisir une image",
+    "Upload the logo": "Envoyer le logo",
+    "PNG with a transparent background works best. JPEG and WebP are taken too; SVG is not.":
+        "Un PNG à fond transparent rend le mieux. JPEG et WebP sont acceptés aussi ; SVG ne l'est pas.",
+    "Remove the logo": "Retirer le logo",
+    "Choose an image file first.": "Choisissez d'abord un fichier image.",
+    "Fonts": "Polices",
+    "TTF or OTF files, checked by drawing with them. Without one, images use Noto Sans; characters a font lacks fall back to Noto.":
+        "Fichiers TTF ou OTF, vérifiés en dessinant avec. Sans police, les images utilisent Noto Sans ; les caractères absents d'une police passent à Noto.",
+    "Headlines": "Titres",
+    "Headline of the image": "Titre de l'image",
+    "Headlines, bold": "Titres, gras",
+    "Bold words in headlines": "Mots en gras dans les titres",
+    "Body text": "Texte courant",
+    "Sub-line, legal mention": "Sous-titre, mention légale",
+    "Body text, bold": "Texte courant, gras",
+    "Call-to-action button": "Bouton d'appel à l'action",
+    "{n} characters": "{n} caractères",
+    "Bundled Noto Sans": "Noto Sans fournie",
+    "Choose a .ttf or .otf": "Choisir un .ttf ou .otf",
+    "Choose a .ttf or .otf file first.": "Choisissez d'abord un fichier .ttf ou .otf.",
+    "Upload": "Envoyer",
+    "Sample image": "Image d'exemple",
+    "A sample image in the brand template": "Une image d'exemple dans le gabarit de la marque",
+    "The brand template with the saved palette, logo and fonts.":
+        "Le gabarit de la marque avec la palette, le logo et les polices enregistrés.",
+    "Your headline here": "Votre titre ici",
+    "A sub-line that says a little more": "Un sous-titre qui en dit un peu plus",
+    "Write colours as #RRGGBB, e.g. #4F46E5.": "Écrivez les couleurs en #RRGGBB, par exemple #4F46E5.",
+    "Write the term (at most 100 characters).": "Écrivez le terme (100 caractères au plus).",
+    "Write the replacement in at most 100 characters.": "Écrivez le remplacement en 100 caractères au plus.",
+    "Write the mention or hashtag (at most 100 characters).": "Écrivez la mention ou le hashtag (100 caractères au plus).",
+    "Write a whole number from 0 to 100, or leave it empty for no limit.":
+        "Écrivez un nombre entier de 0 à 100, ou laissez vide pour ne pas limiter.",
+    "Pick a register from the list.": "Choisissez un registre dans la liste.",
+    "Write the signature in at most 300 characters.": "Écrivez la signature en 300 caractères au plus.",
+    "Write a whole number from 0 to 30.": "Écrivez un nombre entier de 0 à 30.",
+    "The brand kit holds at most 500 banned terms and 50 required mentions.":
+        "La charte contient au plus 500 termes interdits et 50 mentions obligatoires.",
+    "Use two-letter codes such as fr, de.": "Utilisez des codes à deux lettres comme fr, de.",
+
+    "What each location may change in its images; everything else stays as HQ made it.":
+        "Ce que chaque point de vente peut changer dans ses images ; le reste reste tel que le siège l'a fait.",
+    "Branded images": "Images de marque",
+    "Zones locations may change": "Zones modifiables par les points de vente",
+    "Tick zones from the list only.": "Cochez uniquement des zones de la liste.",
+
+    # ------------------------------------------------------------ media library
+    "The brand's photos, ready for posts and branded images. Each upload is checked by its content, turned upright and stripped of hidden data such as GPS positions.":
+        "Les photos de la marque, prêtes pour les publications et les images de marque. Chaque envoi est vérifié par son contenu, redressé et débarrassé des données cachées comme la position GPS.",
+    "{n} image(s)": "{n} image(s)",
+    "Add images": "Ajouter des images",
+    "JPEG, PNG or WebP, up to {n} MB each. SVG and other formats are refused.":
+        "JPEG, PNG ou WebP, jusqu'à {n} Mo chacune. SVG et les autres formats sont refusés.",
+    "{n} image(s) added to the library.": "{n} image(s) ajoutée(s) à la médiathèque.",
+    "Not added:": "Non ajoutées :",
+    "Choose one or more images first.": "Choisissez d'abord une ou plusieurs images.",
+    "Open the full image": "Ouvrir l'image en grand",
+    "Untitled": "Sans nom",
+    "{size} KB": "{size} Ko",
+    "{size} MB": "{size} Mo",
+    "The library is empty.": "La médiathèque est vide.",
+    "Upload the brand's photos: HQ picks them for posts, and each network gets its branded image.":
+        "Envoyez les photos de la marque : le siège les choisit pour ses publications, et chaque réseau reçoit son image de marque.",
+
     # ------------------------------------------------------------ messages from the services and the app
     # Linter findings (hub/linting, hub/proposals).
 }

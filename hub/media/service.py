@@ -228,7 +228,9 @@ async def _asset(session: AsyncSession, storage: Storage, brand_id: str, media_i
 
 def brand_template(kit) -> renderer.Template:
     """The brand's image template, in its palette, with the zones locations may edit unlocked."""
-    palette = {"primary": kit.palette.primary, "accent": kit.palette.accent}
+    # The kit's colours in the renderer's roles; a poor text colour shows as a contrast finding.
+    palette = {"primary": kit.palette.primary, "accent": kit.palette.accent, "secondary": kit.palette.secondary,
+               "surface": kit.palette.background, "on_primary": kit.palette.text}
     if kit.image_template:
         template = renderer.Template.from_dict(kit.image_template)
         template = dataclasses.replace(template, palette={**template.palette, **palette})

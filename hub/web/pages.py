@@ -15,13 +15,14 @@ from hub.accounts.actor import Actor
 from hub.accounts.security import new_secret, same
 from hub.campaigns import service as campaigns
 from hub.campaigns.models import APPROVAL_POLICIES, OBJECTIVES, Campaign
-from hub.campaigns.schemas import CampaignCreate, PostCreate, Target
+from hub.campaigns.schemas import IMAGE_TEXT_ZONES, CampaignCreate, PostCreate, Target
 from hub.deps import SESSION_COOKIE, FormActor, PageActor, SessionDep, require_hq
 from hub.errors import Forbidden, HubError, Unauthorized
 from hub.i18n import Translator, pick_language
 from hub.linting.networks import NETWORK_RULES
 from hub.linting.read import finding_message as read_finding_message
 from hub.locations import service as locations
+from hub.media import service as media
 from hub.proposals import service as proposals
 from hub.proposals.localize import VARIABLE
 from hub.proposals.models import GOING_OUT, PROPOSAL_STATUSES, REJECT_REASONS, Distribution, Proposal
@@ -52,6 +53,7 @@ environment.globals.update(
     REJECT_REASONS=REJECT_REASONS,
     PROPOSAL_STATUSES=PROPOSAL_STATUSES,
     POST_VARIABLES=POST_VARIABLES,
+    IMAGE_TEXT_ZONES=IMAGE_TEXT_ZONES,
 )
 
 
@@ -341,12 +343,22 @@ async def _campaign_page(request: Request, session: SessionDep, actor: Actor, ca
                          values: dict[str, Any] | None = None, errors: FormErrors | None = None,
                          status_code: int = 200) -> HTMLResponse:
     posts = await campaigns.list_posts(session, campaign)
+    values = values or {"networks": ["facebook", "instagram"], "editable": "free", "media_id": "", "image_texts": {}}
+    editor: dict[str, Any] = {}
+    if actor.is_hq:
+        # The editor's photo choice and, when the form comes back, its preview as it was.
+        editor = {
+            "library": await studio.editor_library(session, campaign.brand_id, values.get("media_id") or ""),
+            "preview": await studio.post_preview(session, request.app.state.settings, actor, campaign, values,
+                                                 _ensure_language(request)),
+        }
     return render(request, "campaigns/detail.html", {
         "campaign": campaign,
         "posts": posts,
         "distributions": await proposals.latest_distributions(session, [post.id for post, _revision in posts]),
-        "values": values or {"networks": ["facebook", "instagram"], "editable": "free"},
+        "values": values,
         "errors": errors or FormErrors(),
+        **editor,
         **await _report_context(session, actor, campaign),
     }, status_code=status_code)
 
@@ -369,9 +381,8 @@ async def create_post(request: Request, campaign_id: str, actor: FormActor, sess
     require_hq(actor)
     _ = _translator(request)
     form = await request.form()
-    networks = [str(name) for name in form.getlist("networks")]
-    values: dict[str, Any] = {"body": str(form.get("body") or ""), "networks": networks,
-                              "publish_at": _field(form, "publish_at"), "editable": _field(form, "editable") or "free"}
+    values = studio.editor_values(form)
+    networks = values["networks"]
     errors = FormErrors()
     publish_at = None
     if not values["body"].strip():
@@ -384,17 +395,21 @@ async def create_post(request: Request, campaign_id: str, actor: FormActor, sess
         errors.add("publish_at", _("Write the publish time as a date and a time, e.g. 2026-12-01 10:00."))
     if not errors:
         try:
-            data = PostCreate(body=values["body"], networks=networks, editable=values["editable"], publish_at=publish_at)
+            data = PostCreate(body=values["body"], networks=networks, editable=values["editable"], publish_at=publish_at,
+                              media_id=values["media_id"] or None, image_texts=values["image_texts"])
             post, _revision = await campaigns.create_post(session, actor, campaign, data)
         except ValidationError as error:
             errors.from_validation(error, {
                 "body": _("Write the text of the post (at most 70,000 characters)."),
                 "networks": _("Tick networks from the list only."),
                 "editable": _("Pick whether locations may customize the text."),
+                "image_texts": _("Image texts are at most 300 characters each."),
             }, _)
         except HubError as error:
             await _undo(session, actor)
             errors.from_hub_error(error, _)
+            if "media_id" in errors.fields:  # the service's field note is for API users
+                errors.fields["media_id"] = [_("Pick the photo again: this one is not in the library any more.")]
             # Findings name a network: show them under the text, where they can be fixed.
             for key in [key for key in errors.fields if key.startswith("text_")]:
                 errors.fields.setdefault("body", []).extend(
@@ -473,13 +488,19 @@ async def inbox(request: Request, actor: PageActor, session: SessionDep, status:
     return render(request, "proposals/inbox.html", context)
 
 
-async def _proposal_context(session: SessionDep, actor: Actor, proposal: Proposal) -> dict[str, Any]:
+async def _proposal_context(session: SessionDep, actor: Actor, proposal: Proposal,
+                            drafts: dict[str, str] | None = None) -> dict[str, Any]:
     location = await locations.get_location(session, actor, proposal.location_id)
     revision = await proposals.revision_of(session, proposal)
     return {
         "proposal": proposal,
         "location": location,
         "locked": revision is not None and revision.editable == "locked",
+        # Each network's text linted as it stands (or as typed), and whether the post carries an image.
+        "live": await studio.proposal_live(session, proposal, location, {
+            network: text for network, text in (drafts or {}).items() if network in proposal.texts}, actor.language),
+        "has_image": bool(revision is not None and revision.image),
+        "image_findings": (await media.image_findings(session, [proposal.id]))[proposal.id],
         "publications": await publishing.list_publications(session, actor, proposal_id=proposal.id),
         "can_decide": actor.role not in (None, "viewer"),
         "going_out": GOING_OUT,
@@ -514,8 +535,8 @@ async def _refused(request: Request, session: SessionDep, actor: Actor, proposal
     errors = FormErrors()
     errors.from_hub_error(error, _)
     proposal = await proposals.get_proposal(session, actor, proposal_id)
-    context = {**await _proposal_context(session, actor, proposal), "errors": errors, "drafts": drafts or {},
-               "notice": "", "open_form": form_name}
+    context = {**await _proposal_context(session, actor, proposal, drafts if form_name == "customize" else None),
+               "errors": errors, "drafts": drafts or {}, "notice": "", "open_form": form_name}
     status_code = 422 if error.status_code in (400, 422) else error.status_code
     if is_htmx(request):
         return render(request, "proposals/detail.html", context, block="decision", status_code=status_code)
@@ -582,4 +603,8 @@ async def locations_page(request: Request, actor: PageActor, session: SessionDep
     return render(request, "locations/list.html", {"locations": rows, "q": q})
 
 
+# The brand studio: brand kit, media library, live previews (its module reaches back here for helpers).
+from hub.web import studio
+
+member_pages.include_router(studio.router)
 router.include_router(member_pages)

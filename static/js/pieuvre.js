@@ -97,6 +97,95 @@
     if (event.key === "Escape" && flash) flash.replaceChildren();
   });
 
+  // ------------------------------------------------------------ brand kit: colour pickers beside their #RRGGBB fields
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (!target.matches) return;
+    if (target.matches("input.swatch[data-colour-for]")) {
+      var code = document.getElementById(target.getAttribute("data-colour-for"));
+      if (code) code.value = target.value.toUpperCase();
+    } else if (target.matches("input.colour-code")) {
+      var swatch = document.querySelector("input.swatch[data-colour-for='" + target.id + "']");
+      if (swatch && HEX.test(target.value.trim())) swatch.value = target.value.trim().toLowerCase();
+    }
+  });
+
+  // ------------------------------------------------------------ brand kit: one more row (blank rows work without JS too)
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-add-row]");
+    if (!button) return;
+    var kind = button.getAttribute("data-add-row");
+    var rows = document.querySelector("[data-rows='" + kind + "']");
+    var template = document.getElementById(kind + "-template");
+    if (!rows || !template) return;
+    var index = parseInt(rows.getAttribute("data-next"), 10) || 0;
+    rows.setAttribute("data-next", String(index + 1));
+    var holder = document.createElement("div");
+    holder.innerHTML = template.innerHTML.replace(/__index__/g, String(index));
+    var row = holder.firstElementChild;
+    rows.appendChild(row);
+    var first = row.querySelector("input:not([type=checkbox])");
+    if (first) first.focus();
+  });
+
+  // ------------------------------------------------------------ one-click fixes of the linter's findings
+  // The span comes from the server (in code points); if the text moved since, the term is looked up again.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-fix-for]");
+    if (!button) return;
+    var area = document.getElementById(button.getAttribute("data-fix-for"));
+    if (!area) return;
+    var fix = button.getAttribute("data-fix");
+    var value = area.value;
+    if (button.getAttribute("data-fix-rule") === "append") {
+      if (value.indexOf(fix) === -1) area.value = value.replace(/\s+$/, "") + (value.trim() ? " " : "") + fix;
+    } else {
+      var term = button.getAttribute("data-fix-term");
+      var chars = Array.from(value);
+      var start = parseInt(button.getAttribute("data-fix-start"), 10);
+      var end = parseInt(button.getAttribute("data-fix-end"), 10);
+      if (chars.slice(start, end).join("") === term) {
+        area.value = chars.slice(0, start).join("") + fix + chars.slice(end).join("");
+      } else {
+        var at = value.toLowerCase().indexOf(term.toLowerCase());
+        if (at === -1) return;
+        area.value = value.slice(0, at) + fix + value.slice(at + term.length);
+      }
+    }
+    area.focus();
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  // ------------------------------------------------------------ file pickers say which file was chosen
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file]")) return;
+    var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; }).join(", ");
+    var pick = input.closest(".filepick");
+    if (pick) {
+      var label = pick.querySelector(".filepick-label");
+      if (!label.hasAttribute("data-empty")) label.setAttribute("data-empty", label.textContent);
+      label.textContent = names || label.getAttribute("data-empty");
+      pick.classList.toggle("has-file", Boolean(names));
+    }
+    var list = document.querySelector("[data-files-for='" + input.id + "']");
+    if (list) list.textContent = names;
+  });
+
+  ["dragenter", "dragover"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var zone = event.target.closest && event.target.closest(".dropzone");
+      if (zone) zone.classList.add("is-dragging");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var zone = event.target.closest && event.target.closest(".dropzone");
+      if (zone) zone.classList.remove("is-dragging");
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     initCounters(document);
   });

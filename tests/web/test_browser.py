@@ -57,7 +57,7 @@ async def live_server(database, settings) -> AsyncIterator[str]:
                 [sys.executable, "-m", "uvicorn", "--factory", "hub.app:create_app", "--host", "127.0.0.1",
                  "--port", str(port)], cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT))
             processes.append(subprocess.Popen(
-                [sys.executable, "-c", "from workers.settings import build_worker; build_worker().run()"],
+                [sys.executable, "-m", "hub.cli", "worker"],
                 cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + 30
         async with httpx.AsyncClient() as client:
