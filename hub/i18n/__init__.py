@@ -1,18 +1,31 @@
 """French and English for every user-visible string.
 
 Strings are written in English in the code and templates (`_("…")`); `fr.py` holds the
-French of the UI's, `fr_messages.py` that of the domain's errors and findings. A test scans the
-code and templates and fails when a string has no French.
+French of the UI's, `fr_messages.py` that of the domain's errors and findings, and each
+`fr_<domain>.py` that of one domain. A test scans the code and templates and fails when a
+string has no French.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hub.i18n.fr import FRENCH as _UI_FRENCH
-from hub.i18n.fr_messages import MESSAGES
+import importlib
+import pkgutil
 
-FRENCH = {**_UI_FRENCH, **MESSAGES}
+from hub.i18n.fr import FRENCH as _UI_FRENCH
+
+
+def _catalogue() -> dict[str, str]:
+    """fr.py (the UI's) and every fr_<domain>.py (a MESSAGES dict per domain), merged."""
+    merged = dict(_UI_FRENCH)
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("fr_"):
+            merged.update(importlib.import_module(f"{__name__}.{module.name}").MESSAGES)
+    return merged
+
+
+FRENCH = _catalogue()
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "en"

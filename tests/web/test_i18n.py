@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUES = [ROOT / "hub" / "i18n" / "fr.py", ROOT / "hub" / "i18n" / "fr_messages.py"]
+CATALOGUES = sorted((ROOT / "hub" / "i18n").glob("fr*.py"))
 
 
 def _keys(path: Path) -> list[str]:
