@@ -67,6 +67,7 @@ class CustomizeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     texts: dict[str, str] = Field(default_factory=dict)
     image_texts: dict[str, str] = Field(default_factory=dict, description="headline, subline, cta, legal: the editable ones")
+    slots: dict[str, str] = Field(default_factory=dict, description="For a post with editable='slots': its [[slots]]")
 
 
 class RejectRequest(BaseModel):
@@ -219,6 +220,21 @@ async def get_post(post_id: str, actor: ApiActor, session: SessionDep) -> PostRe
     return campaigns.post_read(*await campaigns.get_post(session, actor, post_id))
 
 
+@router.put("/posts/{post_id}", tags=["campaigns"])
+async def revise_post(post_id: str, data: PostCreate, request: Request, actor: ApiActor,
+                      session: SessionDep) -> dict[str, Any]:
+    """Publish a new revision of the post. Locations that have it get it re-rendered: pending and
+    approved ones with HQ's new text; customized ones keep their text, see what HQ changed, and confirm
+    again; published ones stay as they are."""
+    post, _ = await campaigns.get_post(session, actor, post_id)
+    require_hq(actor)
+    revision = await campaigns.revise_post(session, actor, post, data)
+    distribution = await proposals.redistribute_revision(session, actor, post, revision,
+                                                         request.app.state.settings.fanout_chunk_size)
+    return {**campaigns.post_read(post, revision).model_dump(mode="json"),
+            "distribution_id": distribution.id if distribution else None}
+
+
 @router.post("/posts/{post_id}/lint", tags=["campaigns"])
 async def lint_post(post_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
     """The findings on HQ's text (variables are checked per location at fan-out)."""
@@ -291,7 +307,7 @@ async def approve(proposal_id: str, actor: ApiActor, session: SessionDep) -> dic
 @router.post("/proposals/{proposal_id}/customize", tags=["proposals"])
 async def customize(proposal_id: str, data: CustomizeRequest, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
     proposal = await proposals.get_proposal(session, actor, proposal_id)
-    proposal = await proposals.customize(session, actor, proposal, data.texts, data.image_texts)
+    proposal = await proposals.customize(session, actor, proposal, data.texts, data.image_texts, data.slots)
     return proposals.proposal_read(proposal, actor.language)
 
 

@@ -12,8 +12,8 @@ from hub.db import Base, IdMixin, TimestampMixin
 
 OBJECTIVES = ("visibility", "recruitment", "promotion", "community", "customer_care")
 APPROVAL_POLICIES = ("approval_required", "opt_out", "auto_publish")
-# "slots" (only HQ-declared zones editable) is the approvals issue's; until then locked or free.
-EDITABLE_MODES = ("locked", "free")
+# What a location may change: nothing (approve or reject), only the slots HQ declared, or any text.
+EDITABLE_MODES = ("locked", "slots", "free")
 
 
 class Campaign(IdMixin, TimestampMixin, Base):
@@ -56,6 +56,8 @@ class PostRevision(IdMixin, TimestampMixin, Base):
     # Per-network replacement of the body: {"x": "shorter text"}.
     variants: Mapped[dict[str, Any]] = mapped_column(default=dict)
     editable: Mapped[str] = mapped_column(String(10), default="free")
+    # Editable slots of a "slots" post, written [[name]] in the text: {"offer": {"max_length": 60, "default": "…"}}.
+    slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The branded image: {"media_id": photo, "texts": {"headline": "…{city}…", "subline", "cta", "legal"}}; {} for none.
     image: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Either one instant for every location, or a wall-clock time ("2026-12-01T10:00") that each

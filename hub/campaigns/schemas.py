@@ -13,6 +13,7 @@ from hub.publishing.models import NETWORKS
 from hub.validation import only_known
 
 IMAGE_TEXT_ZONES = ("headline", "subline", "cta", "legal")
+SLOT = re.compile(r"\[\[([a-z][a-z0-9_]{0,39})\]\]")
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
 
@@ -65,6 +66,22 @@ class CampaignRead(BaseModel):
     created_at: datetime
 
 
+class SlotSpec(BaseModel):
+    """One zone of a post a location may write, with its limit and HQ's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_length: int = Field(ge=1, le=1000)
+    default: str = Field(default="", max_length=1000)
+    label: str = Field(default="", max_length=100)
+
+    @model_validator(mode="after")
+    def _fits(self) -> SlotSpec:
+        if len(self.default) > self.max_length:
+            raise ValueError(f"the default is longer than max_length ({self.max_length})")
+        return self
+
+
 class PostCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,6 +89,7 @@ class PostCreate(BaseModel):
     networks: list[str] = Field(min_length=1)
     variants: dict[str, str] = Field(default_factory=dict)
     editable: str = "free"
+    slots: dict[str, SlotSpec] = Field(default_factory=dict, description="For editable='slots': [[name]] in the text")
     media_id: str | None = Field(default=None, description="Photo of the branded image (from POST /api/v1/media)")
     image_texts: dict[str, str] = Field(default_factory=dict, description="headline, subline, cta, legal; variables allowed")
     publish_at: AwareDatetime | None = None
@@ -115,6 +133,15 @@ class PostCreate(BaseModel):
         stray = [name for name in self.variants if name not in self.networks]
         if stray:
             raise ValueError(f"variants for network(s) the post does not target: {', '.join(stray)}")
+        written = {name for text in (self.body, *self.variants.values()) for name in SLOT.findall(text)}
+        if self.editable == "slots":
+            if not self.slots:
+                raise ValueError("a post whose locations edit slots must declare them in 'slots'")
+            if set(self.slots) != written:
+                raise ValueError(f"declared slots ({', '.join(sorted(self.slots))}) and [[slots]] in the text "
+                                 f"({', '.join(sorted(written)) or 'none'}) must match")
+        elif self.slots or written:
+            raise ValueError("slots ([[name]]) are only for posts with editable='slots'")
         return self
 
 
@@ -127,6 +154,7 @@ class PostRead(BaseModel):
     networks: list[str]
     variants: dict[str, str]
     editable: str
+    slots: dict[str, Any]
     image: dict[str, Any]
     publish_at: datetime | None
     publish_at_local: str | None

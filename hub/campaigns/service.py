@@ -9,13 +9,14 @@ from hub.accounts.actor import Actor
 from hub.audit.service import record
 from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.campaigns.schemas import CampaignCreate, PostCreate, PostRead
-from hub.errors import Invalid, NotFound
+from hub.errors import Conflict, Invalid, NotFound
 from hub.brandkit.service import lint_rules
 from hub.brands.models import Brand
 from hub.linting.networks import NETWORK_RULES
 from hub.linting.service import LintRules, finding, has_errors, lint_text
 from hub.linting.tone import with_signature
 from hub.media.models import Media
+from hub.proposals.localize import fill_slots
 
 
 async def create_campaign(session: AsyncSession, actor: Actor, data: CampaignCreate) -> Campaign:
@@ -54,7 +55,8 @@ def lint_post(data: PostCreate | PostRevision, rules: LintRules, locale: str) ->
     """The findings on HQ's text itself, signature included, before any location's variables are filled in."""
     findings: list[dict] = []
     for network in data.networks:
-        text = with_signature(data.variants.get(network) or data.body, network, rules.tone)
+        slots = {name: (spec if isinstance(spec, dict) else spec.model_dump()) for name, spec in data.slots.items()}
+        text = with_signature(fill_slots(data.variants.get(network) or data.body, slots), network, rules.tone)
         findings.extend(lint_text(text, network, locale, rules))
         if NETWORK_RULES[network].forbids_phone_numbers and "{phone}" in text:
             start = text.index("{phone}")
@@ -78,19 +80,13 @@ async def create_post(session: AsyncSession, actor: Actor, campaign: Campaign, d
     if has_errors(findings):
         raise Invalid("The post breaks {n} network rule(s): fix the findings and save again.",
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
-    image: dict = {}
-    if data.media_id or data.image_texts:
-        if data.media_id and not await session.scalar(
-                select(Media.id).where(Media.id == data.media_id, Media.brand_id == campaign.brand_id)):
-            raise Invalid("No image with id {id} in your library: upload it with POST /api/v1/media first.",
-                          id=data.media_id, errors=[{"field": "media_id", "message": "unknown image"}])
-        image = {"media_id": data.media_id, "texts": data.image_texts}
+    image = await _image_spec(session, campaign.brand_id, data)
     post = Post(brand_id=campaign.brand_id, campaign_id=campaign.id, current_revision=1)
     session.add(post)
     await session.flush()
     revision = PostRevision(
         post_id=post.id, number=1, body=data.body, networks=data.networks, variants=data.variants,
-        editable=data.editable, image=image, publish_at=data.publish_at, publish_at_local=data.publish_at_local,
+        editable=data.editable, slots={name: spec.model_dump() for name, spec in data.slots.items()}, image=image, publish_at=data.publish_at, publish_at_local=data.publish_at_local,
         created_by=actor.user.id,
     )
     session.add(revision)
@@ -98,6 +94,17 @@ async def create_post(session: AsyncSession, actor: Actor, campaign: Campaign, d
     record(session, brand_id=campaign.brand_id, actor_id=actor.user.id, action="post.created",
            subject_type="post", subject_id=post.id, after={"body": data.body, "networks": data.networks})
     return post, revision
+
+
+async def _image_spec(session: AsyncSession, brand_id: str, data: PostCreate) -> dict:
+    """The post's image: its photo (from the brand's library) and texts; {} for none."""
+    if not (data.media_id or data.image_texts):
+        return {}
+    if data.media_id and not await session.scalar(
+            select(Media.id).where(Media.id == data.media_id, Media.brand_id == brand_id)):
+        raise Invalid("No image with id {id} in your library: upload it with POST /api/v1/media first.",
+                      id=data.media_id, errors=[{"field": "media_id", "message": "unknown image"}])
+    return {"media_id": data.media_id, "texts": data.image_texts}
 
 
 async def get_post(session: AsyncSession, actor: Actor, post_id: str) -> tuple[Post, PostRevision]:
@@ -127,6 +134,34 @@ def post_read(post: Post, revision: PostRevision) -> PostRead:
     """A post as the API shows it."""
     return PostRead(
         id=post.id, campaign_id=post.campaign_id, status=post.status, revision=revision.number, body=revision.body,
-        networks=revision.networks, variants=revision.variants, editable=revision.editable, image=revision.image,
+        networks=revision.networks, variants=revision.variants, editable=revision.editable, slots=revision.slots,
+        image=revision.image,
         publish_at=revision.publish_at, publish_at_local=revision.publish_at_local, created_at=post.created_at,
     )
+
+
+async def revise_post(session: AsyncSession, actor: Actor, post: Post, data: PostCreate) -> PostRevision:
+    """A new revision of the post (revisions are never changed); refused when it breaks a rule."""
+    if post.status == "withdrawn":
+        raise Conflict("This post was withdrawn: create a new post to send it again.")
+    rules = await lint_rules(session, post.brand_id)
+    findings = lint_post(data, rules, await source_locale(session, post.brand_id))
+    if has_errors(findings):
+        raise Invalid("The post breaks {n} network rule(s): fix the findings and save again.",
+                      n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
+    before = (await session.scalar(select(PostRevision).where(
+        PostRevision.post_id == post.id, PostRevision.number == post.current_revision)))
+    image = await _image_spec(session, post.brand_id, data)
+    revision = PostRevision(
+        post_id=post.id, number=post.current_revision + 1, body=data.body, networks=data.networks,
+        variants=data.variants, editable=data.editable,
+        slots={name: spec.model_dump() for name, spec in data.slots.items()}, image=image,
+        publish_at=data.publish_at, publish_at_local=data.publish_at_local, created_by=actor.user.id,
+    )
+    session.add(revision)
+    post.current_revision = revision.number
+    await session.flush()
+    record(session, brand_id=post.brand_id, actor_id=actor.user.id, action="post.revised", subject_type="post",
+           subject_id=post.id, before={"revision": before.number, "body": before.body},
+           after={"revision": revision.number, "body": revision.body})
+    return revision

@@ -94,4 +94,7 @@ MESSAGES: dict[str, str] = {
     "Image texts are at most 300 characters: shorten the {zone}.": "Les textes d'image font au plus 300 caractères : raccourcissez {zone}.",
     "Send the ids of the proposals to approve.": "Envoyez les identifiants des propositions à valider.",
     "Approve at most {limit} proposals at once: split the selection.": "Validez au plus {limit} propositions à la fois : découpez la sélection.",
+    "HQ lets you change only these parts of this post: {slots}. Send them as 'slots'.": "Le siège vous laisse modifier seulement ces parties de la publication : {slots}. Envoyez-les dans « slots ».",
+    "This post has no slots: send your wording as 'texts'.": "Cette publication n'a pas de zones à compléter : envoyez votre texte dans « texts ».",
+    "Some slots are not right: fix each one listed.": "Certaines zones ne conviennent pas : corrigez chacune de celles listées.",
 }

@@ -52,3 +52,13 @@ def fill_variables(
 def raw_variables(text: str) -> list[str]:
     """The `{variable}` names still present in a text (a proposal must have none to go out)."""
     return VARIABLE.findall(text)
+
+
+SLOT = re.compile(r"\[\[([a-z][a-z0-9_]{0,39})\]\]")
+
+
+def fill_slots(text: str, slot_specs: dict[str, Any], values: dict[str, str] | None = None) -> str:
+    """`text` with each [[slot]] replaced by the location's value, else HQ's default (plain substitution)."""
+    values = values or {}
+    return SLOT.sub(lambda match: values.get(match.group(1), (slot_specs.get(match.group(1)) or {}).get("default", "")),
+                    text)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, IdMixin, TimestampMixin
 
-PROPOSAL_STATUSES = ("pending", "approved", "customized", "rejected", "expired", "auto_approved", "withdrawn")
+PROPOSAL_STATUSES = ("pending", "approved", "customized", "rejected", "expired", "auto_approved", "withdrawn",
+                     "superseded")
 # Statuses under which a proposal goes out at its time.
 GOING_OUT = ("approved", "customized", "auto_approved")
 REJECT_REASONS = ("off_brand", "not_relevant", "wrong_timing", "legal", "other")
@@ -72,9 +73,14 @@ class Proposal(IdMixin, TimestampMixin, Base):
     hq_texts: Mapped[dict[str, Any]] = mapped_column()
     texts: Mapped[dict[str, Any]] = mapped_column()
     findings: Mapped[list[Any]] = mapped_column(default=list)
-    # The location's texts for the image's editable zones.
+    # The location's texts for the image's editable zones, and for the post's [[slots]].
     image_texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    slot_values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     blocked: Mapped[bool] = mapped_column(default=False)
+    # HQ published a new revision after this location customized: their text is kept, the change
+    # to HQ's text is shown word by word ({network: [[op, text], …]}), and they confirm again.
+    hq_changed: Mapped[bool] = mapped_column(default=False)
+    hq_diff: Mapped[dict[str, Any]] = mapped_column(default=dict)
     publish_at: Mapped[datetime | None] = mapped_column(default=None)
     deadline: Mapped[datetime | None] = mapped_column(default=None)
     seen_at: Mapped[datetime | None] = mapped_column(default=None)

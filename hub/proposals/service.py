@@ -15,8 +15,8 @@ from hub.accounts.actor import Actor
 from hub.audit.models import AuditEvent
 from hub.audit.service import record
 from hub.campaigns.models import Campaign, Post, PostRevision
-from hub.campaigns.schemas import Target
 from hub.brandkit.service import lint_rules
+from hub.campaigns.schemas import Target
 from hub.campaigns.service import lint_post, source_locale
 from hub.db import insert_ignoring_conflicts, new_id, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
@@ -25,9 +25,11 @@ from hub.linting.service import LintRules, finding, has_errors, lint_text
 from hub.linting.tone import with_signature
 from hub.locations.models import Location, LocationTag
 from hub.locations.service import visible_locations
-from hub.proposals.localize import fill_variables, location_values
+from hub.proposals.diff import word_diff
+from hub.proposals.localize import fill_slots, fill_variables, location_values
 from hub.proposals.models import GOING_OUT, REJECT_REASONS, Distribution, DistributionChunk, Proposal
 from hub.publishing import service as publishing
+from hub.publishing.models import Publication
 from hub.queue import enqueue_after_commit
 
 FAN_OUT_JOB = "proposals.fan_out_chunk"
@@ -130,13 +132,16 @@ def local_publish_time(revision: PostRevision, timezone: str) -> tuple[datetime 
     return moment.astimezone(UTC), findings
 
 
-def localize(revision: PostRevision, location: Location, rules: LintRules) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """The revision's text per network for one location (signature appended, variables filled), and its findings."""
+def localize(revision: PostRevision, location: Location, rules: LintRules,
+             slot_values: dict[str, str] | None = None) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The revision's text per network for one location (slots and variables filled, signature appended),
+    and its findings."""
     values = location_values(location)
     texts: dict[str, str] = {}
     findings: list[dict[str, Any]] = []
     for network in revision.networks:
-        source = with_signature(revision.variants.get(network) or revision.body, network, rules.tone)
+        source = fill_slots(revision.variants.get(network) or revision.body, revision.slots or {}, slot_values)
+        source = with_signature(source, network, rules.tone)
         text, missing = fill_variables(source, values, network, location.locale)
         texts[network] = text
         findings.extend(missing)
@@ -160,23 +165,38 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
     )
     locations = list(await session.scalars(select(Location).where(Location.id.in_(chunk.location_ids))))
     rules = await lint_rules(session, post.brand_id)
+    earlier = await _earlier_proposals(session, post.id, revision.number, chunk.location_ids)
     rows = []
+    superseded: list[tuple[str, str]] = []
     for location in locations:
-        texts, findings = localize(revision, location, rules)
+        previous, started = earlier.get(location.id, (None, False))
+        if previous is not None and (started or previous.status not in REVISABLE):
+            continue  # out already, or decided for good (rejected, expired): a new revision does not reopen it
+        slot_values = previous.slot_values if previous is not None else {}
+        texts, findings = localize(revision, location, rules, slot_values)
         publish_at, time_findings = local_publish_time(revision, location.timezone)
         findings.extend(time_findings)
         policy = location.approval_policy or campaign.approval_policy
         blocked = has_errors(findings)
-        rows.append({
+        row = {
             "id": new_id(), "brand_id": post.brand_id, "campaign_id": campaign.id, "post_id": post.id,
             "post_revision_id": revision.id, "revision": revision.number, "location_id": location.id,
             "distribution_id": distribution.id, "policy": policy,
             "status": "auto_approved" if policy == "auto_publish" and not blocked else "pending",
-            "decided_at": now if policy == "auto_publish" and not blocked else None,
+            "decided_at": now if policy == "auto_publish" and not blocked else None, "decided_by": None,
             "hq_texts": texts, "texts": texts, "findings": findings, "blocked": blocked,
-            "image_texts": {},
+            "image_texts": {}, "slot_values": slot_values, "hq_changed": False, "hq_diff": {},
             "publish_at": publish_at, "deadline": campaign.decision_deadline, "created_at": now, "version": 1,
-        })
+        }
+        if previous is not None:
+            row.update(_carried_over(previous, texts, blocked))
+            superseded.append((previous.id, previous.status))
+        rows.append(row)
+    for previous_id, status in superseded:
+        # Compare-and-set: if the location decided in the meantime, its decision is not lost silently.
+        await session.execute(update(Proposal).where(Proposal.id == previous_id, Proposal.status == status)
+                              .values(status="superseded", version=Proposal.version + 1))
+        await publishing.cancel_scheduled(session, previous_id)
     if rows:
         await session.execute(insert_ignoring_conflicts(session, Proposal, rows, ["post_revision_id", "location_id"]))
         going_out = list(await session.scalars(select(Proposal.id).where(
@@ -202,6 +222,50 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
             .values(status="done", finished_at=now)
         )
     return len(locations)
+
+
+async def redistribute_revision(session: AsyncSession, actor: Actor, post: Post, revision: PostRevision,
+                                chunk_size: int) -> Distribution | None:
+    """After a new revision of a post already sent: bring every location that has its proposal up to date."""
+    location_ids = list(await session.scalars(
+        select(Proposal.location_id).distinct().where(Proposal.post_id == post.id)))
+    if not location_ids:
+        return None
+    return await distribute(session, actor, post, revision, Target(location_ids=location_ids), chunk_size)
+
+
+# What a new revision of the post re-renders (a proposal not decided for good and not going out yet).
+REVISABLE = ("pending", "approved", "auto_approved", "customized")
+
+
+async def _earlier_proposals(session: AsyncSession, post_id: str, revision: int,
+                             location_ids: list[str]) -> dict[str, tuple[Proposal, bool]]:
+    """Each location's live proposal of an earlier revision of the post, and whether it already
+    started going out (then it stays as it is)."""
+    rows = list(await session.scalars(select(Proposal).where(
+        Proposal.post_id == post_id, Proposal.location_id.in_(location_ids), Proposal.revision < revision,
+        Proposal.status != "superseded",
+    ).order_by(Proposal.revision)))
+    started = set(await session.scalars(select(Publication.proposal_id).where(
+        Publication.proposal_id.in_([row.id for row in rows]),
+        Publication.status.in_(("publishing", "published", "unconfirmed")),
+    ))) if rows else set()
+    return {row.location_id: (row, row.id in started) for row in rows}
+
+
+def _carried_over(previous: Proposal, new_hq_texts: dict[str, str], blocked: bool) -> dict[str, Any]:
+    """What a location's earlier decision gives its proposal of the new revision."""
+    if previous.status == "customized":
+        # The local wording stays; the location sees what HQ changed and confirms again.
+        kept = {network: previous.texts.get(network, text) for network, text in new_hq_texts.items()}
+        diff = {network: word_diff(previous.hq_texts.get(network, ""), text) for network, text in new_hq_texts.items()
+                if previous.hq_texts.get(network) != text}
+        return {"texts": kept, "status": "pending", "decided_at": None, "hq_changed": True, "hq_diff": diff,
+                "image_texts": previous.image_texts}
+    if previous.status in ("approved", "auto_approved") and not blocked:
+        # Approved but not out yet: re-rendered with HQ's new text, still approved.
+        return {"status": previous.status, "decided_at": previous.decided_at, "decided_by": previous.decided_by}
+    return {}
 
 
 async def unfinished_chunks(session: AsyncSession, older_than: datetime) -> list[str]:
@@ -263,8 +327,8 @@ async def list_proposals(
 ) -> list[Proposal]:
     """Proposals of the locations the actor may see, soonest deadline first."""
     query = select(Proposal).join(Location, Location.id == Proposal.location_id).where(visible_locations(actor))
-    if status:
-        query = query.where(Proposal.status == status)
+    # An earlier revision's proposal is history: shown only when asked for.
+    query = query.where(Proposal.status == status) if status else query.where(Proposal.status != "superseded")
     if campaign_id:
         query = query.where(Proposal.campaign_id == campaign_id)
     if location_id:
@@ -320,10 +384,13 @@ async def approve(session: AsyncSession, actor: Actor, proposal: Proposal) -> Pr
         raise Invalid("This proposal has blocking findings: customize the text to fix them before approving.",
                       errors=[item for item in proposal.findings if item["severity"] == "error"])
     before = proposal.status
-    await _transition(session, proposal, DECIDABLE, {"status": "approved", "decided_at": utcnow(), "decided_by": actor.user.id})
+    # Confirming a local wording kept across HQ's new revision approves that wording.
+    status = "customized" if proposal.texts != proposal.hq_texts else "approved"
+    await _transition(session, proposal, DECIDABLE, {"status": status, "decided_at": utcnow(),
+                                                     "decided_by": actor.user.id, "hq_changed": False})
     await publishing.schedule_publications(session, [proposal.id])
-    record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action="proposal.approved",
-           subject_type="proposal", subject_id=proposal.id, before={"status": before}, after={"status": "approved"})
+    record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action=f"proposal.{status}",
+           subject_type="proposal", subject_id=proposal.id, before={"status": before}, after={"status": status})
     return proposal
 
 
@@ -344,7 +411,7 @@ async def bulk_approve(session: AsyncSession, actor: Actor, proposal_ids: list[s
     approved = list(await session.scalars(
         update(Proposal)
         .where(Proposal.id.in_(ids), Proposal.status == "pending", Proposal.blocked.is_(False),
-               Proposal.location_id.in_(visible))
+               Proposal.hq_changed.is_(False), Proposal.location_id.in_(visible))
         .values(status="approved", decided_at=now, decided_by=actor.user.id, version=Proposal.version + 1)
         .returning(Proposal.id)
     ))
@@ -356,7 +423,8 @@ async def bulk_approve(session: AsyncSession, actor: Actor, proposal_ids: list[s
     )
     done = set(approved)
     others = {row.id: row for row in (await session.execute(
-        select(Proposal.id, Proposal.status, Proposal.blocked).join(Location, Location.id == Proposal.location_id)
+        select(Proposal.id, Proposal.status, Proposal.blocked, Proposal.hq_changed)
+        .join(Location, Location.id == Proposal.location_id)
         .where(Proposal.id.in_([i for i in ids if i not in done]), visible_locations(actor))
     )).all()}
     skipped = []
@@ -368,6 +436,8 @@ async def bulk_approve(session: AsyncSession, actor: Actor, proposal_ids: list[s
             reason = "not_found"
         elif row.status != "pending":
             reason = f"already_{row.status}"
+        elif row.hq_changed:
+            reason = "hq_changed"  # HQ changed the post after a local edit: the location confirms one by one
         else:
             reason = "blocked"
         skipped.append({"id": proposal_id, "reason": reason})
@@ -375,30 +445,42 @@ async def bulk_approve(session: AsyncSession, actor: Actor, proposal_ids: list[s
 
 
 async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, texts: dict[str, str],
-                    image_texts: dict[str, str] | None = None) -> Proposal:
-    """Approve with the location's own wording (and image texts, in the zones HQ left editable);
-    refused (422 with findings) when it breaks a rule."""
+                    image_texts: dict[str, str] | None = None, slots: dict[str, str] | None = None) -> Proposal:
+    """Approve with the location's own wording — any text for a "free" post, only the declared slots of
+    a "slots" post — and image texts in the zones HQ left editable; refused (422 with findings) when it
+    breaks a rule."""
     _check_decider(actor)
     revision = await revision_of(session, proposal)
     if revision.editable == "locked":
         raise Forbidden("HQ locked this post: approve or reject it as it is.")
+    if revision.editable == "slots" and texts:
+        raise Forbidden("HQ lets you change only these parts of this post: {slots}. Send them as 'slots'.",
+                        slots=", ".join(revision.slots))
+    if revision.editable == "free" and slots:
+        raise Invalid("This post has no slots: send your wording as 'texts'.",
+                      errors=[{"field": "slots", "message": "the post has no slots"}])
     unknown = [network for network in texts if network not in proposal.texts]
     if unknown:
         raise Invalid("This proposal is not for {networks}: customize only {allowed}.", networks=", ".join(unknown),
                       allowed=", ".join(proposal.texts), errors=[{"field": f"texts.{n}", "message": "network not in this proposal"} for n in unknown])
-    if not texts and not image_texts:
+    if not texts and not image_texts and not slots:
         raise Invalid("Send at least one network's text to customize.", errors=[{"field": "texts", "message": "empty"}])
     location = await session.get(Location, proposal.location_id)
     rules = await lint_rules(session, proposal.brand_id)
     values = location_values(location)
     new_texts = dict(proposal.texts)
+    new_slot_values = dict(proposal.slot_values or {})
     findings: list[dict[str, Any]] = []
+    if slots:
+        new_slot_values.update(_checked_slots(revision, slots))
+        new_texts, findings = localize(revision, location, rules, new_slot_values)
     for network, text in texts.items():
         filled, missing = fill_variables(with_signature(text, network, rules.tone), values, network, location.locale)
         new_texts[network] = filled
         findings.extend(missing)
-    for network, text in new_texts.items():
-        findings.extend(lint_text(text, network, location.locale, rules))
+    if not slots:
+        for network, text in new_texts.items():
+            findings.extend(lint_text(text, network, location.locale, rules))
     new_image_texts = dict(proposal.image_texts or {})
     if image_texts:
         new_image_texts.update(await _checked_image_texts(session, proposal, revision, location, image_texts, rules))
@@ -413,6 +495,7 @@ async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, tex
     before = {"status": proposal.status, "texts": proposal.texts}
     await _transition(session, proposal, DECIDABLE, {
         "status": "customized", "texts": new_texts, "findings": findings, "image_texts": new_image_texts,
+        "slot_values": new_slot_values,
         "blocked": await _image_blocked(session, proposal.id) if new_image_texts == proposal.image_texts else False,
         "decided_at": utcnow(), "decided_by": actor.user.id,
     })
@@ -471,6 +554,21 @@ async def counts_by_status(session: AsyncSession, campaign_id: str) -> dict[str,
     return {status: count for status, count in rows}
 
 
+def _checked_slots(revision: PostRevision, slots: dict[str, str]) -> dict[str, str]:
+    """The location's slot values, each declared by HQ and within its length."""
+    errors = []
+    for name, value in slots.items():
+        spec = (revision.slots or {}).get(name)
+        if spec is None:
+            errors.append({"field": f"slots.{name}", "message": f"no slot named {name}: use {', '.join(revision.slots)}"})
+        elif len(value) > spec["max_length"]:
+            errors.append({"field": f"slots.{name}",
+                           "message": f"at most {spec['max_length']} characters ({len(value)} written)"})
+    if errors:
+        raise Invalid("Some slots are not right: fix each one listed.", errors=errors)
+    return {name: value.strip() for name, value in slots.items()}
+
+
 async def _checked_image_texts(session: AsyncSession, proposal: Proposal, revision: PostRevision, location: Location,
                                image_texts: dict[str, str], rules: LintRules) -> dict[str, str]:
     """The location's image texts, if the post has an image and HQ left those zones editable."""
@@ -521,5 +619,6 @@ def proposal_read(proposal: Proposal, language: str, history_rows: list[dict[str
         "hq_texts": proposal.hq_texts, "images": images or {},
         "findings": [finding_read(item, language) for item in [*proposal.findings, *(extra_findings or [])]],
         "blocked": proposal.blocked, "reject_reason": proposal.reject_reason, "reject_comment": proposal.reject_comment,
+        "hq_changed": proposal.hq_changed, "hq_diff": proposal.hq_diff, "slot_values": proposal.slot_values,
         "decided_at": proposal.decided_at, "history": history_rows or [],
     }

@@ -47,14 +47,17 @@ def _totals(rows: list[dict[str, int]]) -> dict[str, Any]:
 
 async def campaign_report(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
     """Funnel, metrics and the tables by location and by network of one campaign."""
+    # Each location's current proposal counts; those of earlier revisions are history.
     statuses = dict((await session.execute(
-        select(Proposal.status, func.count()).where(Proposal.campaign_id == campaign.id).group_by(Proposal.status)
+        select(Proposal.status, func.count()).where(Proposal.campaign_id == campaign.id,
+                                                    Proposal.status != "superseded").group_by(Proposal.status)
     )).all())
     reasons = dict((await session.execute(
         select(Proposal.reject_reason, func.count())
         .where(Proposal.campaign_id == campaign.id, Proposal.status == "rejected").group_by(Proposal.reject_reason)
     )).all())
-    seen = await session.scalar(select(func.count()).where(Proposal.campaign_id == campaign.id, Proposal.seen_at.is_not(None)))
+    seen = await session.scalar(select(func.count()).where(Proposal.campaign_id == campaign.id,
+                                                          Proposal.status != "superseded", Proposal.seen_at.is_not(None)))
     publications = (await session.execute(
         select(Publication.id, Publication.proposal_id, Publication.location_id, Publication.network, Publication.status)
         .where(Publication.campaign_id == campaign.id)
@@ -64,7 +67,7 @@ async def campaign_report(session: AsyncSession, campaign: Campaign) -> dict[str
     funnel = {
         "proposed": sum(statuses.values()),
         "seen": seen or 0,
-        **{status: statuses.get(status, 0) for status in PROPOSAL_STATUSES},
+        **{status: statuses.get(status, 0) for status in PROPOSAL_STATUSES if status != "superseded"},
         "rejected_by_reason": reasons,
         "published": len(published_proposals),
         "failed": len(failed_proposals),
@@ -89,7 +92,7 @@ async def campaign_report(session: AsyncSession, campaign: Campaign) -> dict[str
     location_rows = (await session.execute(
         select(Location.id, Location.code, Location.name, Location.region, Proposal.status)
         .join(Proposal, Proposal.location_id == Location.id)
-        .where(Proposal.campaign_id == campaign.id)
+        .where(Proposal.campaign_id == campaign.id, Proposal.status != "superseded")
         .order_by(Location.code)
     )).all()
     by_location_map: dict[str, dict[str, Any]] = {}
