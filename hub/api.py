@@ -22,7 +22,9 @@ from hub.media import service as media
 from hub.locations.schemas import LocationCreate, LocationRead
 from hub.proposals import service as proposals
 from hub.publishing import service as publishing
+from hub.db import utcnow
 from hub.stats.report import campaign_report
+from hub.stats.report import silent_arms as find_silent_arms
 
 router = APIRouter(prefix="/api/v1")
 
@@ -323,6 +325,14 @@ async def list_publications(actor: ApiActor, session: SessionDep, proposal_id: s
                             status: str | None = None) -> list[dict[str, Any]]:
     rows = await publishing.list_publications(session, actor, proposal_id=proposal_id, status=status)
     return [publishing.publication_read(row, connector) for row, connector in rows]
+
+
+@router.get("/reports/silent-arms", tags=["stats"])
+async def silent_arms(actor: ApiActor, session: SessionDep,
+                      days: Annotated[int, Query(ge=1, le=365)] = 14) -> list[dict[str, Any]]:
+    """Locations with proposals waiting that have not decided anything for `days` days (HQ)."""
+    require_hq(actor)
+    return await find_silent_arms(session, actor.brand_id, days, utcnow())
 
 
 @router.get("/campaigns/{campaign_id}/report", tags=["stats"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -115,7 +116,54 @@ async def campaign_report(session: AsyncSession, campaign: Campaign) -> dict[str
     return {
         "campaign_id": campaign.id,
         "funnel": funnel,
+        "time_to_decision": await time_to_decision(session, campaign.id),
         "metrics": {**_totals(list(metrics_by_publication.values())), "formula": FORMULA, "simulated": simulated},
         "by_location": by_location,
         "by_network": by_network,
     }
+
+
+# Buckets of the time a location took to decide, as HQ reads them (upper bounds in hours).
+DECISION_BUCKETS = (("under_1h", 1), ("1h_4h", 4), ("4h_24h", 24), ("1d_3d", 72), ("over_3d", None))
+
+
+async def time_to_decision(session: AsyncSession, campaign_id: str) -> dict[str, Any]:
+    """How long locations took to decide (people's decisions only, not the policies'): buckets and median."""
+    rows = (await session.execute(
+        select(Proposal.created_at, Proposal.decided_at).where(
+            Proposal.campaign_id == campaign_id, Proposal.decided_by.is_not(None), Proposal.decided_at.is_not(None))
+    )).all()
+    hours = sorted((decided - created).total_seconds() / 3600 for created, decided in rows)
+    buckets = {name: 0 for name, _ in DECISION_BUCKETS}
+    for value in hours:
+        name = next(name for name, limit in DECISION_BUCKETS if limit is None or value < limit)
+        buckets[name] += 1
+    median = None
+    if hours:
+        middle = len(hours) // 2
+        median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
+    return {"decisions": len(hours), "median_hours": round(median, 2) if median is not None else None,
+            "buckets": buckets}
+
+
+async def silent_arms(session: AsyncSession, brand_id: str, days: int, now: datetime) -> list[dict[str, Any]]:
+    """Locations with proposals waiting that have decided nothing for `days` days (or ever), most silent first."""
+    since = now - timedelta(days=days)
+    waiting = dict((await session.execute(
+        select(Proposal.location_id, func.count()).where(Proposal.brand_id == brand_id, Proposal.status == "pending")
+        .group_by(Proposal.location_id))).all())
+    if not waiting:
+        return []
+    last = dict((await session.execute(
+        select(Proposal.location_id, func.max(Proposal.decided_at)).where(
+            Proposal.brand_id == brand_id, Proposal.decided_by.is_not(None), Proposal.location_id.in_(list(waiting)))
+        .group_by(Proposal.location_id))).all())
+    locations = {row.id: row for row in await session.scalars(select(Location).where(Location.id.in_(list(waiting))))}
+    silent = [
+        {"location_id": location_id, "code": locations[location_id].code, "name": locations[location_id].name,
+         "region": locations[location_id].region, "pending": count, "last_decision_at": last.get(location_id)}
+        for location_id, count in waiting.items()
+        if last.get(location_id) is None or last[location_id] < since
+    ]
+    silent.sort(key=lambda item: (item["last_decision_at"] is not None, item["last_decision_at"] or now, item["code"]))
+    return silent
