@@ -1,0 +1,40 @@
+"""French of the outbound webhooks' messages and page."""
+
+MESSAGES: dict[str, str] = {
+    # ------------------------------------------------------------ errors (hub/webhooks/service.py)
+    "Only an hq_admin can manage webhooks.": "Seul un hq_admin peut gérer les webhooks.",
+    "No webhook with id {id}.": "Aucun webhook avec l'identifiant {id}.",
+    "The webhook has {n} problem(s): fix each field listed.": "Le webhook comporte {n} problème(s) : corrigez chaque champ indiqué.",
+    "Give an http:// or https:// URL of your server, e.g. https://example.com/pieuvre.": "Indiquez une URL http:// ou https:// de votre serveur, par exemple https://example.com/pieuvre.",
+    "This URL points to a private, loopback or link-local address: give a public address.": "Cette URL désigne une adresse privée, locale ou de lien local : indiquez une adresse publique.",
+    "Pick at least one event among: {events}.": "Choisissez au moins un événement parmi : {events}.",
+    "The secret needs at least {n} characters.": "Le secret doit comporter au moins {n} caractères.",
+
+    # ------------------------------------------------------------ page (templates/webhooks/list.html)
+    "Webhooks": "Webhooks",
+    "Pieuvre calls your server when something happens in the network. Each call is signed with your secret and retried with backoff until your server answers 2xx.": "Pieuvre appelle votre serveur quand quelque chose se passe dans le réseau. Chaque appel est signé avec votre secret et réessayé à intervalles croissants jusqu'à ce que votre serveur réponde 2xx.",
+    "Registered webhooks": "Webhooks enregistrés",
+    "Deliveries of the last 7 days": "Envois des 7 derniers jours",
+    "Delete this webhook": "Supprimer ce webhook",
+    "No webhook yet.": "Aucun webhook pour l'instant.",
+    "Add your server's URL with the form, pick the events it needs and a secret to check the signatures.": "Ajoutez l'URL de votre serveur avec le formulaire, choisissez les événements dont il a besoin et un secret pour vérifier les signatures.",
+    "Recent deliveries": "Envois récents",
+    "Event": "Événement",
+    "Webhook": "Webhook",
+    "Attempts": "Tentatives",
+    "Last answer": "Dernière réponse",
+    "Created (UTC)": "Créé (UTC)",
+    "Next attempt at {date} UTC": "Prochaine tentative le {date} UTC",
+    "No delivery yet: they appear here as soon as an event happens.": "Aucun envoi pour l'instant : ils apparaissent ici dès qu'un événement se produit.",
+    "New webhook": "Nouveau webhook",
+    "URL of your server": "URL de votre serveur",
+    "Events": "Événements",
+    "Secret": "Secret",
+    "At least {n} characters. Your server checks X-Pieuvre-Signature: sha256= the HMAC-SHA256 of the timestamp, a dot and the body. Pieuvre never shows the secret again.": "Au moins {n} caractères. Votre serveur vérifie X-Pieuvre-Signature : sha256= le HMAC-SHA256 de l'horodatage, d'un point et du corps. Pieuvre n'affiche plus jamais le secret.",
+    "Add the webhook": "Ajouter le webhook",
+    "Delivered": "Livré",
+    "A distribution to the locations finished": "Une diffusion vers les points de vente est terminée",
+    "A location decided on a proposal": "Un point de vente a pris une décision sur une proposition",
+    "A post was published on a network": "Une publication est parue sur un réseau",
+    "A post could not be published": "Une publication n'a pas pu paraître",
+}
