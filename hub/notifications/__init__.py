@@ -1,0 +1,1 @@
+"""Reminders, escalations and the daily e-mail digest."""
