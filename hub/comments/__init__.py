@@ -1,0 +1,1 @@
+"""Comments between a location and HQ on a proposal."""

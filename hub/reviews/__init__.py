@@ -1,0 +1,1 @@
+"""Signed review links: one proposal, decided by someone without an account."""
