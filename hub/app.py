@@ -52,13 +52,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from hub.api import router as api_router
     from hub.audit.routes import router as audit_router
+    from hub.comments.routes import router as comments_router
     from hub.media.routes import router as media_router
+    from hub.reviews.pages import router as review_pages_router
+    from hub.reviews.routes import router as review_links_router
+    from hub.web.matrix import router as matrix_router
     from hub.web.pages import router as pages_router
 
     app.include_router(api_router)
+    app.include_router(matrix_router)
     app.include_router(audit_router)
+    app.include_router(comments_router)
+    app.include_router(review_links_router)
+    app.include_router(review_pages_router)
     app.include_router(media_router)
     app.include_router(pages_router)
+    from hub.webhooks.routes import pages as webhooks_pages, router as webhooks_router
+
+    app.include_router(webhooks_router)
+    app.include_router(webhooks_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")

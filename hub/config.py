@@ -55,6 +55,21 @@ class Settings(BaseSettings):
     media_max_pixels: int = 40_000_000
     font_max_bytes: int = 10 * 1024 * 1024
 
+    # Notifications by e-mail. Without smtp_host no mail leaves: notifications are still recorded
+    # (and stay unsent) so nothing is lost when SMTP is configured later.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    # STARTTLS upgrades a plain connection (port 587); smtp_ssl opens TLS from the start (port 465).
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "Pieuvre <pieuvre@localhost>"
+    # Reminders to the local managers this long before a proposal's decision deadline.
+    reminder_offsets: str = "48h,4h"
+    # The daily digest goes out from this hour on, in each user's time zone (that of their first location).
+    digest_hour: int = 8
+
     facebook_api_url: str = "https://graph.facebook.com"
     instagram_api_url: str = "https://graph.instagram.com"
     linkedin_api_url: str = "https://api.linkedin.com"
@@ -62,12 +77,36 @@ class Settings(BaseSettings):
     google_business_api_url: str = "https://mybusiness.googleapis.com"
     youtube_api_url: str = "https://www.googleapis.com"
 
+    # Outbound webhooks never call loopback, private or link-local addresses (an admin could
+    # otherwise make the server probe its own network); tests and on-premise receivers turn this on.
+    webhooks_allow_private: bool = False
+
     @field_validator("stats_offsets")
     @classmethod
     def _check_offsets(cls, value: str) -> str:
         for part in value.split(","):
             parse_duration(part)
         return value
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _check_reminder_offsets(cls, value: str) -> str:
+        for part in value.split(","):
+            parse_duration(part)
+        return value
+
+    @field_validator("digest_hour")
+    @classmethod
+    def _check_digest_hour(cls, value: int) -> int:
+        if not 0 <= value <= 23:
+            raise ValueError(f"digest_hour is an hour of the day: give 0 to 23, not {value}")
+        return value
+
+    @property
+    def reminder_offset_list(self) -> list[tuple[str, timedelta]]:
+        """The reminder offsets as (label, delay before the deadline) pairs, shortest first."""
+        pairs = [(part.strip(), parse_duration(part)) for part in self.reminder_offsets.split(",")]
+        return sorted(pairs, key=lambda pair: pair[1])
 
     @property
     def stats_offset_list(self) -> list[tuple[str, timedelta]]:

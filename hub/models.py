@@ -5,15 +5,19 @@ from hub.audit.models import AuditEvent
 from hub.brandkit.models import BrandKit
 from hub.brands.models import Brand
 from hub.campaigns.models import Campaign, Post, PostRevision
+from hub.comments.models import Comment
 from hub.db import Base
 from hub.locations.models import Location, LocationTag
 from hub.media.models import BrandFont, Media
+from hub.notifications.models import Digest, Notification
 from hub.proposals.models import Distribution, DistributionChunk, Proposal, ProposalImage
 from hub.publishing.models import Publication, SandboxPost, SocialAccount
+from hub.reviews.models import ReviewLink
 from hub.stats.models import StatSnapshot
+from hub.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "AuditEvent", "AuthSession", "Base", "Brand", "BrandKit", "Campaign", "Distribution", "DistributionChunk",
-    "BrandFont", "Location", "LocationTag", "Media", "Membership", "Post", "PostRevision", "Proposal", "ProposalImage", "Publication",
-    "SandboxPost", "SocialAccount", "StatSnapshot", "User",
+    "BrandFont", "Comment", "Digest", "Notification", "Location", "LocationTag", "Media", "Membership", "Post", "PostRevision", "Proposal", "ProposalImage", "Publication",
+    "ReviewLink", "SandboxPost", "SocialAccount", "StatSnapshot", "User", "Webhook", "WebhookDelivery",
 ]

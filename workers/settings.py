@@ -10,7 +10,7 @@ from arq.worker import Worker, func
 from hub.config import get_settings
 from hub.db import get_database
 from hub.queue import redis_settings
-from workers import approvals, fanout, publishing, render, stats
+from workers import approvals, fanout, notifications, publishing, render, stats, webhooks
 
 EVERY_5_SECONDS = set(range(0, 60, 5))
 EVERY_MINUTE = {0}
@@ -32,13 +32,19 @@ class WorkerSettings:
     functions = [
         func(fanout.fan_out_chunk, name="proposals.fan_out_chunk", max_tries=10),
         func(publishing.publish, name=publishing.PUBLISH_JOB, max_tries=3),
+        func(webhooks.deliver, name=webhooks.DELIVER_JOB, max_tries=3),
     ]
     cron_jobs = [
         cron(publishing.dispatch_due, name="publishing.dispatch_due", second=EVERY_5_SECONDS, unique=True),
         cron(approvals.apply_deadlines, name="proposals.apply_deadlines", second=EVERY_MINUTE, unique=True),
         cron(stats.collect, name="stats.collect", second=EVERY_MINUTE, unique=True),
         cron(publishing.reconcile, name="publishing.reconcile", second=EVERY_MINUTE, unique=True),
+        cron(notifications.remind, name="notifications.remind", second=EVERY_MINUTE, unique=True),
+        cron(notifications.escalate, name="notifications.escalate", second=EVERY_MINUTE, unique=True),
+        cron(notifications.digest, name="notifications.digest", minute={0, 15, 30, 45}, second=EVERY_MINUTE,
+             unique=True),
         cron(fanout.requeue_lost_chunks, name="proposals.requeue_lost_chunks", second={30}, unique=True),
+        cron(webhooks.retry_due, name="webhooks.retry_due", second={0, 15, 30, 45}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -31,6 +31,7 @@ from hub.proposals.models import GOING_OUT, REJECT_REASONS, Distribution, Distri
 from hub.publishing import service as publishing
 from hub.publishing.models import Publication
 from hub.queue import enqueue_after_commit
+from hub.webhooks import service as webhooks
 
 FAN_OUT_JOB = "proposals.fan_out_chunk"
 
@@ -215,12 +216,16 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
             update(Distribution).where(Distribution.id == distribution.id)
             .values(done=Distribution.done + len(locations), failed=Distribution.failed + missing)
         )
-        await session.execute(
+        finished = await session.execute(
             update(Distribution)
             .where(Distribution.id == distribution.id, Distribution.status != "done",
                    Distribution.done + Distribution.failed >= Distribution.total)
             .values(status="done", finished_at=now)
+            .returning(Distribution.id)
         )
+        if finished.scalar() is not None:
+            done = await session.get(Distribution, distribution.id, populate_existing=True)
+            await webhooks.emit(session, done.brand_id, "distribution.completed", *webhooks.distribution_completed(done))
     return len(locations)
 
 
@@ -337,6 +342,36 @@ async def list_proposals(
     return list(await session.scalars(query))
 
 
+async def approval_matrix(
+    session: AsyncSession, actor: Actor, campaign: Campaign, *, region: str | None = None, tag: str | None = None,
+    country: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0,
+) -> dict[str, Any]:
+    """Posts × locations of a campaign: each cell the location's current proposal (id and status).
+
+    Rows are the locations the actor may see that match the filters (and, with `status`, have
+    at least one proposal in that status), a page at a time, in code order.
+    """
+    posts = list(await session.scalars(select(Post).where(Post.campaign_id == campaign.id).order_by(Post.created_at)))
+    rows_query = (select(Location).where(visible_locations(actor), Location.id.in_(
+        select(Proposal.location_id).where(Proposal.campaign_id == campaign.id, Proposal.status != "superseded",
+                                           *([Proposal.status == status] if status else [])))))
+    if region:
+        rows_query = rows_query.where(Location.region == region)
+    if country:
+        rows_query = rows_query.where(Location.country == country.upper())
+    if tag:
+        rows_query = rows_query.where(Location.id.in_(select(LocationTag.location_id).where(LocationTag.tag == tag)))
+    total = await session.scalar(select(func.count()).select_from(rows_query.subquery()))
+    locations = list(await session.scalars(rows_query.order_by(Location.code).limit(limit).offset(offset)))
+    cells: dict[tuple[str, str], Proposal] = {}
+    if locations:
+        for proposal in await session.scalars(select(Proposal).where(
+                Proposal.campaign_id == campaign.id, Proposal.status != "superseded",
+                Proposal.location_id.in_([location.id for location in locations]))):
+            cells[(proposal.location_id, proposal.post_id)] = proposal
+    return {"posts": posts, "locations": locations, "cells": cells, "total": total}
+
+
 async def history(session: AsyncSession, proposal_id: str) -> list[dict[str, Any]]:
     """The proposal's audit trail, oldest first."""
     events = await session.scalars(select(AuditEvent).where(
@@ -389,6 +424,7 @@ async def approve(session: AsyncSession, actor: Actor, proposal: Proposal) -> Pr
     await _transition(session, proposal, DECIDABLE, {"status": status, "decided_at": utcnow(),
                                                      "decided_by": actor.user.id, "hq_changed": False})
     await publishing.schedule_publications(session, [proposal.id])
+    await webhooks.emit(session, proposal.brand_id, "proposal.decided", *webhooks.proposal_decided(proposal))
     record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action=f"proposal.{status}",
            subject_type="proposal", subject_id=proposal.id, before={"status": before}, after={"status": status})
     return proposal
@@ -416,6 +452,7 @@ async def bulk_approve(session: AsyncSession, actor: Actor, proposal_ids: list[s
         .returning(Proposal.id)
     ))
     await publishing.schedule_publications(session, approved)
+    await _emit_decisions(session, approved)
     session.add_all(
         AuditEvent(brand_id=actor.brand_id, actor_id=actor.user.id, action="proposal.approved", subject_type="proposal",
                    subject_id=proposal_id, before={"status": "pending"}, after={"status": "approved", "bulk": True})
@@ -500,6 +537,7 @@ async def customize(session: AsyncSession, actor: Actor, proposal: Proposal, tex
         "decided_at": utcnow(), "decided_by": actor.user.id,
     })
     await publishing.schedule_publications(session, [proposal.id])
+    await webhooks.emit(session, proposal.brand_id, "proposal.decided", *webhooks.proposal_decided(proposal))
     record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action="proposal.customized",
            subject_type="proposal", subject_id=proposal.id, before=before, after={"status": "customized", "texts": new_texts})
     return proposal
@@ -522,10 +560,23 @@ async def reject(session: AsyncSession, actor: Actor, proposal: Proposal, reason
         "decided_at": utcnow(), "decided_by": actor.user.id,
     })
     await publishing.cancel_scheduled(session, proposal.id)
+    await webhooks.emit(session, proposal.brand_id, "proposal.decided", *webhooks.proposal_decided(proposal))
     record(session, brand_id=proposal.brand_id, actor_id=actor.user.id, action="proposal.rejected",
            subject_type="proposal", subject_id=proposal.id, before={"status": before},
            after={"status": "rejected", "reason": reason, "comment": comment})
     return proposal
+
+
+async def _emit_decisions(session: AsyncSession, proposal_ids: list[str]) -> None:
+    """The proposal.decided webhook event of each of these proposals (one insert per brand)."""
+    if not proposal_ids:
+        return
+    by_brand: dict[str, list[Proposal]] = {}
+    for proposal in await session.scalars(select(Proposal).where(Proposal.id.in_(proposal_ids))
+                                          .execution_options(populate_existing=True)):
+        by_brand.setdefault(proposal.brand_id, []).append(proposal)
+    for brand_id, rows in by_brand.items():
+        await webhooks.emit_many(session, brand_id, "proposal.decided", [webhooks.proposal_decided(p) for p in rows])
 
 
 async def apply_deadlines(session: AsyncSession, now: datetime) -> dict[str, int]:
@@ -544,6 +595,7 @@ async def apply_deadlines(session: AsyncSession, now: datetime) -> dict[str, int
         .returning(Proposal.id)
     ))
     await publishing.schedule_publications(session, approved)
+    await _emit_decisions(session, approved + expired)
     return {"auto_approved": len(approved), "expired": len(expired)}
 
 

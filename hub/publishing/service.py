@@ -29,6 +29,7 @@ from hub.publishing.connectors.base import (
     TransientBeforeSend,
 )
 from hub.publishing.models import NETWORKS, Publication, SandboxPost, SocialAccount
+from hub.webhooks import service as webhooks
 
 log = logging.getLogger("pieuvre.publishing")
 
@@ -174,6 +175,14 @@ async def _image_url(session: AsyncSession, settings: Settings, proposal: Propos
 async def _finish(database: Database, publication_id: str, **values: Any) -> None:
     async with database.session() as session:
         await session.execute(update(Publication).where(Publication.id == publication_id).values(**values))
+        if values.get("status") in ("published", "failed"):
+            await _emit_settled(session, publication_id)
+
+
+async def _emit_settled(session: AsyncSession, publication_id: str) -> None:
+    """The publication.published or publication.failed webhook event."""
+    publication = await session.get(Publication, publication_id, populate_existing=True)
+    await webhooks.emit(session, publication.brand_id, *webhooks.publication_settled(publication))
 
 
 async def publish(database: Database, settings: Settings, publication_id: str, now: datetime | None = None) -> str:
@@ -196,14 +205,20 @@ async def publish(database: Database, settings: Settings, publication_id: str, n
         if raw_variables(text) or proposal.blocked or has_errors(lint_text(text, publication.network, location.locale, rules)):
             publication.status = "failed"
             publication.error = "The text breaks a rule (an unfilled {variable}, a network limit or the brand's tone): customize it."
+            await session.flush()
+            await _emit_settled(session, publication.id)
             return "failed"
         if account is None or account.status != "active":
             publication.status, publication.error = "failed", "The account is not connected any more: reconnect it, then reschedule."
+            await session.flush()
+            await _emit_settled(session, publication.id)
             return "failed"
         image_url = await _image_url(session, settings, proposal, publication.network)
         if proposal.blocked:
             publication.status = "failed"
             publication.error = "The image breaks a rule (its text does not fit, or cannot be read): fix it, then reschedule."
+            await session.flush()
+            await _emit_settled(session, publication.id)
             return "failed"
         outgoing = OutgoingPost(publication_id=publication.id, network=publication.network, text=text,
                                 image_url=image_url)
@@ -264,9 +279,11 @@ async def reconcile(database: Database, settings: Settings, now: datetime | None
             else:
                 values = {"status": "scheduled", "due_at": now}
                 counts["rescheduled"] += 1
-            await session.execute(update(Publication)
-                                  .where(Publication.id == publication.id, Publication.status == "unconfirmed")
-                                  .values(**values))
+            settled = await session.execute(update(Publication)
+                                            .where(Publication.id == publication.id, Publication.status == "unconfirmed")
+                                            .values(**values).returning(Publication.id))
+            if settled.scalar() is not None and values["status"] == "published":
+                await _emit_settled(session, publication.id)
     return counts
 
 

@@ -16,6 +16,8 @@ from hub.accounts.security import new_secret, same
 from hub.campaigns import service as campaigns
 from hub.campaigns.models import APPROVAL_POLICIES, OBJECTIVES, Campaign
 from hub.campaigns.schemas import IMAGE_TEXT_ZONES, CampaignCreate, PostCreate, Target
+from hub.comments import service as comments
+from hub.reviews import service as reviews
 from hub.deps import SESSION_COOKIE, FormActor, PageActor, SessionDep, require_hq
 from hub.errors import Forbidden, HubError, Unauthorized
 from hub.i18n import Translator, pick_language
@@ -24,12 +26,14 @@ from hub.linting.read import finding_message as read_finding_message
 from hub.locations import service as locations
 from hub.media import service as media
 from hub.proposals import service as proposals
+from hub.proposals.diff import word_diff
 from hub.proposals.localize import VARIABLE
 from hub.proposals.models import GOING_OUT, PROPOSAL_STATUSES, REJECT_REASONS, Distribution, Proposal
 from hub.publishing import service as publishing
 from hub.publishing.models import NETWORKS
 from hub.queue import discard_pending
-from hub.stats.report import campaign_report
+from hub.db import utcnow
+from hub.stats.report import campaign_report, silent_arms
 from hub.templating import environment, is_htmx, render
 
 router = APIRouter(include_in_schema=False)  # public pages: login, language
@@ -38,6 +42,8 @@ LOGIN_CSRF_COOKIE = "pieuvre_login_csrf"
 LOGIN_CSRF_SECONDS = 3600
 LANGUAGE_COOKIE_SECONDS = 365 * 86400
 # The funnel, in the order people read it (keys of campaign_report()["funnel"]).
+# Days without a decision after which a location with proposals waiting counts as a silent arm.
+SILENT_DAYS = 14
 FUNNEL_STEPS = ("proposed", "seen", "pending", "approved", "customized", "rejected", "expired", "auto_approved",
                 "published", "failed")
 # Franchise variables every location offers (hub.proposals.localize.location_values), plus the usual ones.
@@ -75,6 +81,7 @@ def finding_message(_: Translator, item: dict[str, Any]) -> str:
 
 
 environment.globals["finding_message"] = finding_message
+environment.globals["word_diff"] = word_diff
 environment.filters["bar_width"] = _percent_class
 environment.filters["variables"] = _highlight_variables
 
@@ -332,6 +339,8 @@ async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign)
     funnel = report["funnel"]
     return {
         "report": report,
+        "silent": await silent_arms(session, campaign.brand_id, SILENT_DAYS, utcnow()),
+        "silent_days": SILENT_DAYS,
         "funnel_rows": [(step, funnel.get(step, 0)) for step in FUNNEL_STEPS],
         "funnel_max": max([funnel.get(step, 0) for step in FUNNEL_STEPS] + [1]),
         "grid": rows,
@@ -476,16 +485,7 @@ async def distribution_progress(request: Request, distribution_id: str, actor: P
 # ---------------------------------------------------------------- inbox and proposals
 
 
-@member_pages.get("/inbox")
-async def inbox(request: Request, actor: PageActor, session: SessionDep, status: str = "") -> HTMLResponse:
-    """The proposals waiting for the user's locations, soonest deadline first."""
-    status = status if status in PROPOSAL_STATUSES else ""
-    rows = await proposals.list_proposals(session, actor, status=status or None)
-    places = {location.id: location for location in await locations.list_locations(session, actor)}
-    context = {"rows": rows, "places": places, "status": status}
-    if is_htmx(request) and request.headers.get("HX-Target") == "inbox-rows":
-        return render(request, "proposals/inbox.html", context, block="rows")
-    return render(request, "proposals/inbox.html", context)
+# The inbox (/inbox, filters, bulk approve) lives in hub/web/inbox.py, included at the end.
 
 
 async def _proposal_context(session: SessionDep, actor: Actor, proposal: Proposal,
@@ -504,6 +504,59 @@ async def _proposal_context(session: SessionDep, actor: Actor, proposal: Proposa
         "publications": await publishing.list_publications(session, actor, proposal_id=proposal.id),
         "can_decide": actor.role not in (None, "viewer"),
         "going_out": GOING_OUT,
+        **await _comments_context(session, actor, proposal),
+        **await _share_context(session, actor, proposal),
+    }
+
+
+async def _share_context(session: SessionDep, actor: Actor, proposal: Proposal, new_url: str = "") -> dict[str, Any]:
+    """The proposal's review links (for someone without an account), and the one just made, shown once."""
+    return {
+        "review_links": await reviews.list_links(session, actor, proposal.id),
+        "can_share": actor.role not in (None, "viewer"),
+        "new_review_url": new_url,
+    }
+
+
+@member_pages.post("/proposals/{proposal_id}/review-links")
+async def create_review_link(request: Request, proposal_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """Share the proposal with someone without an account: a link that can only approve or reject it."""
+    form = await request.form()
+    try:
+        hours = int(str(form.get("expires_in_hours") or reviews.DEFAULT_HOURS))
+    except ValueError:
+        hours = -1
+    link, token = await reviews.create_link(session, actor, proposal_id, expires_in_hours=hours,
+                                            label=_field(form, "label") or None)
+    url = f"{request.app.state.settings.base_url.rstrip('/')}/review/{token}"
+    return await _share_block(request, session, actor, proposal_id, url)
+
+
+@member_pages.post("/proposals/{proposal_id}/review-links/{link_id}/revoke")
+async def revoke_review_link(request: Request, proposal_id: str, link_id: str, actor: FormActor,
+                             session: SessionDep) -> Response:
+    """Stop a review link from working."""
+    await reviews.revoke_link(session, actor, proposal_id, link_id)
+    return await _share_block(request, session, actor, proposal_id)
+
+
+async def _share_block(request: Request, session: SessionDep, actor: Actor, proposal_id: str, url: str = "") -> Response:
+    if not is_htmx(request):
+        return _see_other(f"/proposals/{proposal_id}#share")
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    location = await locations.get_location(session, actor, proposal.location_id)
+    context = {"proposal": proposal, "location": location, **await _share_context(session, actor, proposal, url)}
+    return render(request, "proposals/detail.html", context, block="share")
+
+
+async def _comments_context(session: SessionDep, actor: Actor, proposal: Proposal, *, draft: str = "",
+                            errors: FormErrors | None = None) -> dict[str, Any]:
+    """The proposal's comment thread, and the form to add one (viewers only read)."""
+    return {
+        "comments": await comments.list_comments(session, actor, proposal.id),
+        "can_comment": actor.role not in (None, "viewer"),
+        "comment_draft": draft,
+        "comment_errors": errors or FormErrors(),
     }
 
 
@@ -584,6 +637,33 @@ async def reject(request: Request, proposal_id: str, actor: FormActor, session: 
     return await _decided(request, session, actor, proposal_id, _("Rejected: HQ will see your reason."))
 
 
+@member_pages.post("/proposals/{proposal_id}/comments")
+async def add_comment(request: Request, proposal_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """Write in the proposal's thread; HTMX gets the thread back in place, with the new comment."""
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    form = await request.form()
+    draft = str(form.get("body") or "")
+    try:
+        await comments.add_comment(session, actor, proposal.id, draft)
+    except HubError as error:
+        await _undo(session, actor)
+        _ = _translator(request)
+        errors = FormErrors()
+        errors.summary = _(error.message, **error.values)
+        proposal = await proposals.get_proposal(session, actor, proposal_id)
+        context = {"proposal": proposal, "location": await locations.get_location(session, actor, proposal.location_id),
+                   **await _comments_context(session, actor, proposal, draft=draft, errors=errors)}
+        status_code = 422 if error.status_code in (400, 422) else error.status_code
+        if is_htmx(request):
+            return render(request, "proposals/detail.html", context, block="comments", status_code=status_code)
+        return error_page(request, status_code, errors.summary, [])
+    if not is_htmx(request):
+        return _see_other(f"/proposals/{proposal.id}#comments")
+    context = {"proposal": proposal, "location": await locations.get_location(session, actor, proposal.location_id),
+               **await _comments_context(session, actor, proposal)}
+    return render(request, "proposals/detail.html", context, block="comments")
+
+
 # ---------------------------------------------------------------- sandbox and locations
 
 
@@ -607,4 +687,8 @@ async def locations_page(request: Request, actor: PageActor, session: SessionDep
 from hub.web import studio
 
 member_pages.include_router(studio.router)
+# The local manager's inbox: filters, keyboard, bulk approve.
+from hub.web import inbox
+
+member_pages.include_router(inbox.router)
 router.include_router(member_pages)

@@ -215,7 +215,7 @@ async def post_preview(session: AsyncSession, settings: Any, actor: Actor, campa
     cards = []
     for network in networks:
         text = with_signature(values.get("body", ""), network, rules.tone)
-        draft = SimpleNamespace(networks=[network], variants={}, body=values.get("body", ""))
+        draft = SimpleNamespace(networks=[network], variants={}, slots={}, body=values.get("body", ""))
         findings = campaigns.lint_post(draft, rules, locale)
         key, image_findings = images.get(network, ("", []))
         findings += [{**item, "network": network, "locale": locale, "start": 0, "end": 0} for item in image_findings]

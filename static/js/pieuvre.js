@@ -9,44 +9,234 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
   }
 
-  // ------------------------------------------------------------ j / k in lists (the inbox)
-  function listItems() {
+  // ------------------------------------------------------------ the inbox: keyboard, selection, bulk approve
+  // j/k move, x selects, Enter/o open, a approves, r rejects, Shift+A approves the selection, ? shows the list.
+  function typingInText(target) {
+    if (!target) return false;
+    if (target.tagName === "INPUT") return ["checkbox", "radio", "button", "submit"].indexOf(target.type) === -1;
+    return typingIn(target);
+  }
+
+  function inboxRows() {
     var list = document.querySelector("[data-keyboard-list]");
     return list ? Array.prototype.slice.call(list.querySelectorAll("[data-keyboard-item]")) : [];
   }
 
-  function select(items, index) {
-    items.forEach(function (item, position) {
-      item.classList.toggle("is-selected", position === index);
+  function currentIndex(rows) {
+    var index = rows.findIndex(function (row) { return row.classList.contains("is-current"); });
+    if (index !== -1) return index;
+    return rows.findIndex(function (row) { return row.contains(document.activeElement); });
+  }
+
+  function focusRow(rows, index) {
+    rows.forEach(function (row, position) { row.classList.toggle("is-current", position === index); });
+    var row = rows[index];
+    if (!row) return;
+    var link = row.querySelector("a");
+    if (link) link.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function updateSelection() {
+    var rows = inboxRows();
+    var boxes = rows.map(function (row) { return row.querySelector("[data-select-row]"); }).filter(Boolean);
+    var chosen = 0;
+    rows.forEach(function (row) {
+      var box = row.querySelector("[data-select-row]");
+      var on = Boolean(box && box.checked);
+      if (on) chosen += 1;
+      row.setAttribute("aria-selected", on ? "true" : "false");
+      row.classList.toggle("is-picked", on);
     });
-    var link = items[index] && items[index].querySelector("a");
-    if (link) {
-      link.focus();
-      link.scrollIntoView({ block: "nearest" });
+    var all = document.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = boxes.length > 0 && chosen === boxes.length;
+      all.indeterminate = chosen > 0 && chosen < boxes.length;
+    }
+    var count = document.querySelector("[data-selection-count]");
+    if (count) count.textContent = chosen ? count.getAttribute("data-some").replace("{n}", chosen) : count.getAttribute("data-none");
+    var button = document.querySelector("[data-bulk-approve]");
+    if (button) {
+      if (!button.hasAttribute("data-empty-label")) button.setAttribute("data-empty-label", button.textContent.trim());
+      button.textContent = chosen ? button.getAttribute("data-label").replace("{n}", chosen) : button.getAttribute("data-empty-label");
+      button.classList.toggle("is-ready", chosen > 0);
     }
   }
 
-  document.addEventListener("keydown", function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey || typingIn(event.target)) return;
-    if (event.key !== "j" && event.key !== "k") return;
-    var items = listItems();
-    if (!items.length) return;
-    var current = items.findIndex(function (item) {
-      return item.contains(document.activeElement) || item.classList.contains("is-selected");
+  function csrfToken() {
+    var field = document.querySelector(".inbox-form input[name=csrf_token]");
+    return field ? field.value : "";
+  }
+
+  function inboxToast(message) {
+    var flash = document.getElementById("flash");
+    if (!flash) return;
+    var toast = document.createElement("div");
+    toast.className = "toast toast--error";
+    toast.setAttribute("role", "status");
+    var text = document.createElement("p");
+    text.textContent = message;
+    toast.appendChild(text);
+    flash.replaceChildren(toast);
+  }
+
+  function approveRow(row) {
+    if (!window.htmx || row.getAttribute("data-status") !== "pending") return;
+    var id = row.getAttribute("data-id");
+    var headers = { "X-CSRF-Token": csrfToken() };
+    // The proposal page's own route decides; its answer (that page's blocks) is not swapped here:
+    // only this row is fetched again.
+    htmx.ajax("POST", "/proposals/" + id + "/approve", {
+      source: row, headers: headers,
+      handler: function (_, response) {
+        refreshedRow = { id: id, old: row, failed: response.xhr.status >= 400 };
+        htmx.ajax("GET", "/inbox/rows/" + id, { source: row, target: "#row-" + id, swap: "outerHTML" });
+      },
     });
-    var next = event.key === "j" ? Math.min(current + 1, items.length - 1) : Math.max(current - 1, 0);
-    if (current === -1) next = 0;
-    event.preventDefault();
-    // Enter then opens the focused row's link, as any link does.
-    select(items, next);
+  }
+
+  var refreshedRow = null;
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!refreshedRow) return;
+    var fresh = document.getElementById("row-" + refreshedRow.id);
+    if (fresh === refreshedRow.old) return;  // another settle, before the row came back
+    var failed = refreshedRow.failed;
+    refreshedRow = null;
+    if (!fresh) return;
+    var rows = inboxRows();
+    focusRow(rows, rows.indexOf(fresh));
+    updateSelection();
+    if (failed || fresh.getAttribute("data-status") === "pending") {
+      var form = document.querySelector(".inbox-form");
+      if (form) inboxToast(form.getAttribute("data-approve-failed"));
+    }
+  });
+
+  function toggleShortcuts(force) {
+    var panel = document.getElementById("shortcuts");
+    var toggle = document.querySelector("[data-shortcuts-toggle]");
+    if (!panel) return;
+    var show = typeof force === "boolean" ? force : panel.hidden;
+    panel.hidden = !show;
+    if (toggle) toggle.setAttribute("aria-expanded", show ? "true" : "false");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || typingInText(event.target)) return;
+    var rows = inboxRows();
+    if (event.key === "?") {
+      if (!document.getElementById("shortcuts")) return;
+      event.preventDefault();
+      toggleShortcuts();
+      return;
+    }
+    if (event.key === "Escape") toggleShortcuts(false);
+    if (!rows.length) return;
+    var index = currentIndex(rows);
+    var row = rows[index];
+    switch (event.key) {
+      case "j":
+      case "k":
+        event.preventDefault();
+        if (index === -1) focusRow(rows, 0);
+        else focusRow(rows, event.key === "j" ? Math.min(index + 1, rows.length - 1) : Math.max(index - 1, 0));
+        return;
+      case "x":
+        if (!row) return;
+        var box = row.querySelector("[data-select-row]");
+        if (!box) return;
+        event.preventDefault();
+        box.checked = !box.checked;
+        lastPicked = box;
+        updateSelection();
+        return;
+      case "o":
+      case "Enter":
+        // Enter on the focused link opens it by itself.
+        if (!row || (event.key === "Enter" && document.activeElement && document.activeElement.tagName === "A")) return;
+        event.preventDefault();
+        window.location.assign(row.querySelector("a").href);
+        return;
+      case "r":
+        if (!row) return;
+        event.preventDefault();
+        window.location.assign("/proposals/" + row.getAttribute("data-id") + "#reject");
+        return;
+      case "a":
+        if (!row) return;
+        event.preventDefault();
+        approveRow(row);
+        return;
+      case "A":
+        var form = document.querySelector(".inbox-form");
+        if (!form || !document.querySelector("[data-select-row]:checked")) return;
+        event.preventDefault();
+        form.requestSubmit();
+        return;
+    }
+  });
+
+  var lastPicked = null;
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-shortcuts-toggle], [data-shortcuts-toggle] *")) {
+      toggleShortcuts();
+      return;
+    }
+    if (target.matches && target.matches("[data-select-row]")) {
+      // Shift-click: the whole range since the last box clicked takes this box's state.
+      var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-select-row]"));
+      if (event.shiftKey && lastPicked && boxes.indexOf(lastPicked) !== -1) {
+        var from = boxes.indexOf(lastPicked), to = boxes.indexOf(target);
+        boxes.slice(Math.min(from, to), Math.max(from, to) + 1).forEach(function (box) { box.checked = target.checked; });
+      }
+      lastPicked = target;
+      updateSelection();
+    }
+    var row = target.closest && target.closest("[data-keyboard-item]");
+    if (row) {
+      var rows = inboxRows();
+      rows.forEach(function (item) { item.classList.toggle("is-current", item === row); });
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target.matches) return;
+    if (target.matches("[data-select-all]")) {
+      inboxRows().forEach(function (row) {
+        var box = row.querySelector("[data-select-row]");
+        if (box) box.checked = target.checked;
+      });
+      updateSelection();
+    } else if (target.matches("[data-select-row]")) {
+      updateSelection();
+    }
   });
 
   document.addEventListener("focusin", function (event) {
-    var items = listItems();
-    var index = items.findIndex(function (item) { return item.contains(event.target); });
-    if (index !== -1) {
-      items.forEach(function (item, position) { item.classList.toggle("is-selected", position === index); });
-    }
+    var rows = inboxRows();
+    var index = rows.findIndex(function (row) { return row.contains(event.target); });
+    if (index !== -1) rows.forEach(function (row, position) { row.classList.toggle("is-current", position === index); });
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "inbox-rows") updateSelection();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-keyboard-list]")) updateSelection();
+  });
+
+  // The bulk approve's toast arrives out of band: it goes away by itself too.
+  var inboxToastTimer = null;
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (!event.target || event.target.id !== "flash") return;
+    clearTimeout(inboxToastTimer);
+    inboxToastTimer = setTimeout(function () {
+      var flash = document.getElementById("flash");
+      if (flash) flash.replaceChildren();
+    }, 10000);
   });
 
   // ------------------------------------------------------------ character counters
@@ -190,3 +380,13 @@
     initCounters(document);
   });
 })();
+
+// A link to a proposal's #reject (the inbox's "r" key) opens its reject form, ready to type.
+document.addEventListener("DOMContentLoaded", function () {
+  if (window.location.hash !== "#reject") return;
+  var form = document.getElementById("reject");
+  if (!form) return;
+  form.open = true;
+  var field = form.querySelector("select, textarea");
+  if (field) field.focus();
+});

@@ -180,6 +180,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_memberships_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('notification_digests',
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('notifications', sa.Integer(), nullable=False),
+    sa.Column('sent_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_digests_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_digests')),
+    sa.UniqueConstraint('user_id', 'day', name=op.f('uq_notification_digests_user_id_day'))
+    )
+    op.create_table('webhooks',
+    sa.Column('brand_id', sa.String(length=32), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('events', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.String(length=32), nullable=True),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_webhooks_brand_id_brands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_webhooks_created_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhooks'))
+    )
+    with op.batch_alter_table('webhooks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhooks_brand_id'), ['brand_id'], unique=False)
+
     op.create_table('location_tags',
     sa.Column('location_id', sa.String(length=32), nullable=False),
     sa.Column('tag', sa.String(length=60), nullable=False),
@@ -228,6 +255,29 @@ def upgrade() -> None:
     with op.batch_alter_table('social_accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_social_accounts_brand_id'), ['brand_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_social_accounts_location_id'), ['location_id'], unique=False)
+
+    op.create_table('webhook_deliveries',
+    sa.Column('webhook_id', sa.String(length=32), nullable=False),
+    sa.Column('brand_id', sa.String(length=32), nullable=False),
+    sa.Column('event', sa.String(length=60), nullable=False),
+    sa.Column('event_id', sa.String(length=200), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', hub.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('delivered_at', hub.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_webhook_deliveries_brand_id_brands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['webhook_id'], ['webhooks.id'], name=op.f('fk_webhook_deliveries_webhook_id_webhooks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries')),
+    sa.UniqueConstraint('webhook_id', 'event_id', name=op.f('uq_webhook_deliveries_webhook_id_event_id'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_brand_created', ['brand_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_webhook_deliveries_status_next', ['status', 'next_attempt_at'], unique=False)
 
     op.create_table('post_revisions',
     sa.Column('post_id', sa.String(length=32), nullable=False),
@@ -347,6 +397,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_proposals_post_id'), ['post_id'], unique=False)
         batch_op.create_index('ix_proposals_status_deadline', ['status', 'deadline'], unique=False)
 
+    op.create_table('comments',
+    sa.Column('brand_id', sa.String(length=32), nullable=False),
+    sa.Column('proposal_id', sa.String(length=32), nullable=False),
+    sa.Column('author_id', sa.String(length=32), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_comments_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_comments_brand_id_brands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_comments_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comments'))
+    )
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_comments_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_comments_proposal_id'), ['proposal_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('brand_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('proposal_id', sa.String(length=32), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('sent_at', hub.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_notifications_brand_id_brands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_notifications_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_notifications_dedupe_key'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index('ix_notifications_user_sent', ['user_id', 'sent_at'], unique=False)
+
     op.create_table('proposal_images',
     sa.Column('proposal_id', sa.String(length=32), nullable=False),
     sa.Column('network', sa.String(length=20), nullable=False),
@@ -389,6 +476,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_publications_location_id'), ['location_id'], unique=False)
         batch_op.create_index('ix_publications_status_due', ['status', 'due_at'], unique=False)
 
+    op.create_table('review_links',
+    sa.Column('brand_id', sa.String(length=32), nullable=False),
+    sa.Column('proposal_id', sa.String(length=32), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('label', sa.String(length=200), nullable=True),
+    sa.Column('created_by', sa.String(length=32), nullable=True),
+    sa.Column('expires_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', hub.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('uses', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_review_links_brand_id_brands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_review_links_created_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_review_links_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_links')),
+    sa.UniqueConstraint('secret_hash', name=op.f('uq_review_links_secret_hash'))
+    )
+    with op.batch_alter_table('review_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_links_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_links_proposal_id'), ['proposal_id'], unique=False)
+
     op.create_table('stat_snapshots',
     sa.Column('brand_id', sa.String(length=32), nullable=False),
     sa.Column('campaign_id', sa.String(length=32), nullable=True),
@@ -422,6 +530,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_stat_snapshots_brand_id'))
 
     op.drop_table('stat_snapshots')
+    with op.batch_alter_table('review_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_links_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_review_links_brand_id'))
+
+    op.drop_table('review_links')
     with op.batch_alter_table('publications', schema=None) as batch_op:
         batch_op.drop_index('ix_publications_status_due')
         batch_op.drop_index(batch_op.f('ix_publications_location_id'))
@@ -430,6 +543,17 @@ def downgrade() -> None:
 
     op.drop_table('publications')
     op.drop_table('proposal_images')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_sent')
+        batch_op.drop_index(batch_op.f('ix_notifications_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_brand_id'))
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comments_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_comments_brand_id'))
+
+    op.drop_table('comments')
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.drop_index('ix_proposals_status_deadline')
         batch_op.drop_index(batch_op.f('ix_proposals_post_id'))
@@ -450,6 +574,11 @@ def downgrade() -> None:
 
     op.drop_table('sandbox_posts')
     op.drop_table('post_revisions')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_status_next')
+        batch_op.drop_index('ix_webhook_deliveries_brand_created')
+
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('social_accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_social_accounts_location_id'))
         batch_op.drop_index(batch_op.f('ix_social_accounts_brand_id'))
@@ -464,6 +593,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_location_tags_brand_tag')
 
     op.drop_table('location_tags')
+    with op.batch_alter_table('webhooks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhooks_brand_id'))
+
+    op.drop_table('webhooks')
+    op.drop_table('notification_digests')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_brand_id'))

@@ -1,0 +1,148 @@
+"""The local manager's inbox: proposals soonest deadline first, filters, keyboard, bulk approve.
+
+pages.py includes this router at its end, next to the studio's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from hub.accounts.actor import Actor
+from hub.campaigns.models import Campaign
+from hub.deps import FormActor, PageActor, SessionDep
+from hub.errors import Invalid
+from hub.i18n import Translator
+from hub.locations import service as locations
+from hub.locations.models import Location
+from hub.locations.service import visible_locations
+from hub.proposals import service as proposals
+from hub.proposals.models import PROPOSAL_STATUSES, Proposal
+from hub.publishing.models import NETWORKS
+from hub.templating import is_htmx, render
+
+router = APIRouter()
+
+TEMPLATE = "proposals/inbox.html"
+# More rows than a screen holds, so "select all" covers a real bulk decision (bulk_approve takes 1000).
+INBOX_LIMIT = 500
+
+
+def relative_deadline(deadline: datetime | None, now: datetime, _: Translator) -> tuple[str, str]:
+    """How long is left to decide, as people say it, and its urgency ("none", "overdue", "soon", "later")."""
+    if deadline is None:
+        return _("No deadline"), "none"
+    if deadline.tzinfo is None:  # SQLite hands back naive UTC
+        deadline = deadline.replace(tzinfo=UTC)
+    seconds = (deadline - now).total_seconds()
+    if seconds <= 0:
+        return _("Overdue"), "overdue"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return _("in {n} min", n=max(minutes, 1)), "soon"
+    hours = minutes // 60
+    if hours < 48:
+        return _("in {n} h", n=hours), "soon" if hours < 24 else "later"
+    return _("in {n} days", n=hours // 24), "later"
+
+
+def _filters(status: str, campaign: str, network: str) -> dict[str, str]:
+    """The filters as given, with unknown values dropped."""
+    return {"status": status if status in PROPOSAL_STATUSES else "", "campaign": campaign.strip(),
+            "network": network if network in NETWORKS else ""}
+
+
+async def _campaign_names(session: SessionDep, actor: Actor) -> dict[str, str]:
+    """The campaigns that sent proposals to the user's locations, by id (the campaign filter's choices)."""
+    sent_here = (select(Proposal.campaign_id).join(Location, Location.id == Proposal.location_id)
+                 .where(visible_locations(actor)).distinct())
+    rows = await session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(sent_here))
+                                 .order_by(Campaign.name))
+    return {row.id: row.name for row in rows}
+
+
+async def _inbox_context(request: Request, session: SessionDep, actor: Actor, filters: dict[str, str]) -> dict[str, Any]:
+    """The rows (soonest deadline first), their places, campaigns and relative deadlines."""
+    rows = await proposals.list_proposals(session, actor, status=filters["status"] or None,
+                                          campaign_id=filters["campaign"] or None, limit=INBOX_LIMIT)
+    if filters["network"]:
+        rows = [row for row in rows if filters["network"] in row.texts]
+    _ = Translator(getattr(request.state, "language", "en"))
+    now = datetime.now(UTC)
+    return {
+        "rows": rows,
+        "places": {location.id: location for location in await locations.list_locations(session, actor)},
+        "campaign_names": await _campaign_names(session, actor),
+        "deadlines": {row.id: relative_deadline(row.deadline, now, _) for row in rows},
+        "filters": filters,
+        "filtered": any(filters.values()),
+        "can_decide": actor.role not in (None, "viewer"),
+        "toast": None,
+        "oob": False,
+    }
+
+
+def _rows_and_toast(request: Request, context: dict[str, Any]) -> HTMLResponse:
+    """The rows block, and the toast swapped into #flash out of band."""
+    body = (render(request, TEMPLATE, context, block="rows").body.decode()
+            + render(request, TEMPLATE, {**context, "oob": True}, block="toast").body.decode())
+    response = HTMLResponse(body)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@router.get("/inbox")
+async def inbox(request: Request, actor: PageActor, session: SessionDep, status: str = "", campaign: str = "",
+                network: str = "") -> HTMLResponse:
+    """The proposals waiting for the user's locations, soonest deadline first, filtered."""
+    context = await _inbox_context(request, session, actor, _filters(status, campaign, network))
+    if is_htmx(request) and request.headers.get("HX-Target") == "inbox-rows":
+        return render(request, TEMPLATE, context, block="rows")
+    return render(request, TEMPLATE, context)
+
+
+@router.get("/inbox/rows/{proposal_id}")
+async def inbox_row(request: Request, proposal_id: str, actor: PageActor, session: SessionDep) -> HTMLResponse:
+    """One row of the inbox as it stands now (after a decision taken from the keyboard)."""
+    proposal = await proposals.get_proposal(session, actor, proposal_id)
+    location = await locations.get_location(session, actor, proposal.location_id)
+    campaign = await session.get(Campaign, proposal.campaign_id)
+    _ = Translator(getattr(request.state, "language", "en"))
+    context = {
+        "row": proposal,
+        "places": {location.id: location},
+        "campaign_names": {campaign.id: campaign.name} if campaign else {},
+        "deadlines": {proposal.id: relative_deadline(proposal.deadline, datetime.now(UTC), _)},
+        "can_decide": actor.role not in (None, "viewer"),
+    }
+    return render(request, TEMPLATE, context, block="row")
+
+
+@router.post("/inbox/approve")
+async def bulk_approve(request: Request, actor: FormActor, session: SessionDep) -> Response:
+    """Approve the selected proposals as they are; say how many went through and why the others did not."""
+    form = await request.form()
+    ids = [str(value) for value in form.getlist("ids") if str(value).strip()]
+    filters = _filters(str(form.get("status") or ""), str(form.get("campaign") or ""), str(form.get("network") or ""))
+    _ = Translator(getattr(request.state, "language", "en"))
+    toast: dict[str, Any] = {"approved": 0, "skipped": [], "error": ""}
+    if not ids:
+        toast["error"] = _("Select at least one proposal first.")
+    else:
+        try:
+            result = await proposals.bulk_approve(session, actor, ids)
+            toast.update(approved=len(result["approved"]), skipped=result["skipped"])
+        except Invalid as error:  # too many at once
+            await session.rollback()
+            toast["error"] = _(error.message, **error.values)
+    context = await _inbox_context(request, session, actor, filters)
+    # Skipped proposals that are still visible are named by their location; the others by their id.
+    named = {row.id: row for row in await proposals.list_proposals(session, actor, limit=INBOX_LIMIT)}
+    context["toast"] = {**toast, "named": named}
+    if is_htmx(request):
+        return _rows_and_toast(request, context)
+    return render(request, TEMPLATE, context)
