@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_router)
     app.include_router(matrix_router)
+    from hub.web.audit import router as audit_page_router
+    app.include_router(audit_page_router)
     app.include_router(audit_router)
     app.include_router(comments_router)
     app.include_router(review_links_router)

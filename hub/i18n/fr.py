@@ -482,6 +482,30 @@ FRENCH: dict[str, str] = {
     "Upload the brand's photos: HQ picks them for posts, and each network gets its branded image.":
         "Envoyez les photos de la marque : le siège les choisit pour ses publications, et chaque réseau reçoit son image de marque.",
 
+    # Slots and post revisions (campaign page, proposal page).
+    "What locations may change": "Ce que les points de vente peuvent changer",
+    "Nothing: the text is locked": "Rien : le texte est verrouillé",
+    "Only the slots I declare": "Seulement les emplacements que je déclare",
+    "The whole wording": "Toute la formulation",
+    "Slots": "Emplacements",
+    "Write each slot in the text as [[name]] (lowercase letters, digits, _), e.g. [[offer]]: locations fill only these, within the maximum length; the default is used until they do.":
+        "Écrivez chaque emplacement dans le texte sous la forme [[nom]] (minuscules, chiffres, _), p. ex. [[offre]] : les points de vente ne remplissent que ceux-ci, dans la longueur maximale ; la valeur par défaut s’applique tant qu’ils ne l’ont pas fait.",
+    "Label for locations": "Libellé pour les points de vente",
+    "Max. length": "Longueur max.",
+    "Default": "Par défaut",
+    "e.g. offer": "p. ex. offre",
+    "Give each slot a name, as written between [[ ]] in the text.":
+        "Donnez un nom à chaque emplacement, tel qu’il est écrit entre [[ ]] dans le texte.",
+    "Give the slot {name} a maximum length (a number of characters).":
+        "Donnez une longueur maximale à l’emplacement {name} (un nombre de caractères).",
+    "Locations fill the slots: {slots}": "Les points de vente remplissent les emplacements : {slots}",
+    "Edit": "Modifier",
+    "Saving makes revision {n}: every location that has this post gets it again (customized ones keep their wording and see what you changed).":
+        "L’enregistrement crée la révision {n} : chaque point de vente qui a cette publication la reçoit à nouveau (ceux qui l’ont adaptée gardent leur formulation et voient ce que vous avez changé).",
+    "Save and send the new revision": "Enregistrer et envoyer la nouvelle révision",
+    "HQ lets you change only these parts of the text.": "Le siège vous laisse changer seulement ces parties du texte.",
+    "At most {n} characters.": "{n} caractères au plus.",
+
     # ------------------------------------------------------------ messages from the services and the app
     # Linter findings (hub/linting, hub/proposals).
 }

@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.accounts.models import Membership, User
+from hub.accounts.models import HQ_ROLES, Membership, User
 from hub.config import Settings
 from hub.db import Database, insert_ignoring_conflicts, new_id
 from hub.i18n import LANGUAGES, Translator
@@ -31,6 +31,8 @@ from hub.proposals.models import Proposal
 # Escalations look back this far: older unanswered proposals were escalated already (or predate
 # the feature), and scanning every expired proposal each minute would not scale.
 ESCALATION_LOOKBACK = timedelta(days=7)
+# HQ users who never had a digest are told of the locations' comments of this last stretch only.
+HQ_COMMENT_LOOKBACK = timedelta(days=7)
 # Digests are in French unless the user chose otherwise (the product's first market).
 DIGEST_DEFAULT_LANGUAGE = "fr"
 EXCERPT_LENGTH = 120
@@ -258,6 +260,9 @@ async def send_digests(database: Database, settings: Settings, now: datetime) ->
         # No SMTP: notifications stay recorded and unsent, ready for when e-mail is configured.
         return counts
     async with database.session() as session:
+        # HQ learns of the locations' comments through its own notifications: recorded first, they
+        # make HQ users recipients like any user with unsent notifications.
+        await record_hq_comments(session, now)
         recipients = await _recipients(session)
         due = [recipient for recipient in recipients if is_digest_due(now, recipient.timezone, settings.digest_hour)]
         done: set[tuple[str, str]] = set()
@@ -365,6 +370,61 @@ async def _comment_rows(session: AsyncSession, recipient: Recipient, brand_id: s
              "payload": {"author": row.name or row.email or "", "location": row.location,
                          "excerpt": _excerpt(row.body)}}
             for row in comments]
+
+
+async def record_hq_comments(session: AsyncSession, now: datetime) -> int:
+    """Comments written by a location's local manager, recorded for each HQ user of the brand (never the author).
+
+    Each HQ user is told of the comments since their last digest (or of the last HQ_COMMENT_LOOKBACK);
+    the dedupe key is the local managers' scheme, comment:{comment}:{user}.
+    """
+    try:
+        from hub.comments.models import Comment
+    except ImportError:
+        return 0
+    hq_users: dict[str, list[str]] = defaultdict(list)
+    for user_id, brand_id in await session.execute(
+            select(Membership.user_id, Membership.brand_id).where(Membership.role.in_(HQ_ROLES))):
+        hq_users[brand_id].append(user_id)
+    if not hq_users:
+        return 0
+    user_ids = sorted({user_id for users in hq_users.values() for user_id in users})
+    since: dict[str, datetime] = {user_id: now - HQ_COMMENT_LOOKBACK for user_id in user_ids}
+    for chunk in _chunks(user_ids):
+        for user_id, sent_at in await session.execute(
+                select(Digest.user_id, func.max(Digest.sent_at)).where(Digest.user_id.in_(chunk))
+                .group_by(Digest.user_id)):
+            if sent_at is not None:
+                since[user_id] = sent_at
+    query = (
+        select(Comment.id, Comment.proposal_id, Comment.body, Comment.author_id, Comment.created_at,
+               Proposal.brand_id, Proposal.location_id, User.name, User.email, Location.name.label("location"))
+        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .join(Location, Location.id == Proposal.location_id)
+        .join(User, User.id == Comment.author_id)
+        .where(Proposal.brand_id.in_(list(hq_users)), Comment.created_at > min(since.values()))
+    )
+    try:
+        # A savepoint, so a comments table not migrated yet does not abort the digest's transaction.
+        async with session.begin_nested():
+            comments = (await session.execute(query)).all()
+    except (OperationalError, ProgrammingError, DBAPIError):
+        return 0
+    if not comments:
+        return 0
+    managers = await _local_managers(session, {row.brand_id for row in comments})
+    rows = []
+    for row in comments:
+        if row.author_id not in managers.get((row.brand_id, row.location_id), ()):
+            continue  # HQ's own comments, and those of others, go to the local managers only
+        for user_id in hq_users[row.brand_id]:
+            if user_id == row.author_id or row.created_at <= since[user_id]:
+                continue
+            rows.append({"brand_id": row.brand_id, "user_id": user_id, "kind": "comment",
+                         "proposal_id": row.proposal_id, "dedupe_key": f"comment:{row.id}:{user_id}",
+                         "payload": {"author": row.name or row.email or "", "location": row.location,
+                                     "excerpt": _excerpt(row.body)}})
+    return await _record(session, rows, now)
 
 
 async def _unsent(session: AsyncSession, user_id: str, now: datetime) -> list[Notification]:

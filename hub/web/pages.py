@@ -350,9 +350,16 @@ async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign)
 
 async def _campaign_page(request: Request, session: SessionDep, actor: Actor, campaign: Campaign, *,
                          values: dict[str, Any] | None = None, errors: FormErrors | None = None,
-                         status_code: int = 200) -> HTMLResponse:
+                         edit_post_id: str = "", edit_values: dict[str, Any] | None = None,
+                         edit_errors: FormErrors | None = None, status_code: int = 200) -> HTMLResponse:
     posts = await campaigns.list_posts(session, campaign)
-    values = values or {"networks": ["facebook", "instagram"], "editable": "free", "media_id": "", "image_texts": {}}
+    values = values or {"networks": ["facebook", "instagram"], "editable": "free", "media_id": "", "image_texts": {},
+                        "slots": []}
+    # Each post's edit form: its current revision, or what HQ typed when that form comes back with errors.
+    edit_forms = {post.id: {"body": revision.body, "networks": list(revision.networks), "editable": revision.editable,
+                            "slots": _slot_rows_of(revision.slots)} for post, revision in posts}
+    if edit_post_id and edit_values is not None:
+        edit_forms[edit_post_id] = edit_values
     editor: dict[str, Any] = {}
     if actor.is_hq:
         # The editor's photo choice and, when the form comes back, its preview as it was.
@@ -367,6 +374,11 @@ async def _campaign_page(request: Request, session: SessionDep, actor: Actor, ca
         "distributions": await proposals.latest_distributions(session, [post.id for post, _revision in posts]),
         "values": values,
         "errors": errors or FormErrors(),
+        "edit_forms": edit_forms,
+        "edit_post_id": edit_post_id,
+        "edit_errors": edit_errors or FormErrors(),
+        "no_errors": FormErrors(),
+        "slot_rows": SLOT_ROWS,
         **editor,
         **await _report_context(session, actor, campaign),
     }, status_code=status_code)
@@ -383,6 +395,76 @@ async def campaign_page(request: Request, campaign_id: str, actor: PageActor, se
     return await _campaign_page(request, session, actor, campaign)
 
 
+SLOT_ROWS = 3  # blank rows the slot declaration offers (besides those already declared)
+
+
+def _slot_rows(form: Any) -> list[dict[str, str]]:
+    """The slot declaration rows as typed (name, label, max length, default), blank rows dropped."""
+    columns = [[str(value) for value in form.getlist(f"slot_{part}")] for part in ("name", "label", "max", "default")]
+    size = max(len(column) for column in columns)
+    rows = []
+    for index in range(size):
+        name, label, maximum, default = (column[index] if index < len(column) else "" for column in columns)
+        row = {"name": name.strip(), "label": label.strip(), "max_length": maximum.strip(), "default": default}
+        if row["name"] or row["label"] or row["max_length"] or row["default"].strip():
+            rows.append(row)
+    return rows
+
+
+def _slot_rows_of(slots: dict[str, Any]) -> list[dict[str, str]]:
+    """A revision's declared slots as form rows."""
+    return [{"name": name, "label": str(spec.get("label") or ""), "max_length": str(spec.get("max_length") or ""),
+             "default": str(spec.get("default") or "")} for name, spec in (slots or {}).items()]
+
+
+def _post_form_values(form: Any) -> dict[str, Any]:
+    """The post form as typed: the editor's fields and the slot rows."""
+    values = studio.editor_values(form)
+    if values["editable"] not in ("locked", "slots", "free"):
+        values["editable"] = "free"
+    values["slots"] = _slot_rows(form)
+    return values
+
+
+def _post_slots(values: dict[str, Any], errors: FormErrors, _: Translator) -> dict[str, dict[str, Any]]:
+    """The slots to declare (only for editable='slots'); row problems go to the form's 'slots' field."""
+    if values["editable"] != "slots":
+        return {}
+    slots: dict[str, dict[str, Any]] = {}
+    for row in values["slots"]:
+        if not row["name"]:
+            errors.add("slots", _("Give each slot a name, as written between [[ ]] in the text."))
+            continue
+        try:
+            maximum = int(row["max_length"])
+        except ValueError:
+            errors.add("slots", _("Give the slot {name} a maximum length (a number of characters).", name=row["name"]))
+            continue
+        slots[row["name"]] = {"max_length": maximum, "label": row["label"], "default": row["default"]}
+    return slots
+
+
+def _post_validation(error: ValidationError, errors: FormErrors, values: dict[str, Any], _: Translator) -> None:
+    """The post schema's refusals, each under its field (whole-post ones under the slots or the text)."""
+    errors.from_validation(error, {
+        "body": _("Write the text of the post (at most 70,000 characters)."),
+        "networks": _("Tick networks from the list only."),
+        "editable": _("Pick whether locations may customize the text."),
+        "image_texts": _("Image texts are at most 300 characters each."),
+    }, _)
+    whole = errors.fields.pop("", [])
+    if whole:
+        errors.fields.setdefault("slots" if values["editable"] == "slots" else "body", []).extend(whole)
+
+
+def _findings_under_body(errors: FormErrors) -> None:
+    """Findings name a network: show them under the text, where they can be fixed."""
+    for key in [key for key in errors.fields if key.startswith("text_")]:
+        errors.fields.setdefault("body", []).extend(
+            f"{NETWORK_RULES[key[5:]].label if key[5:] in NETWORK_RULES else key[5:]}: {message}"
+            for message in errors.fields.pop(key))
+
+
 @member_pages.post("/campaigns/{campaign_id}/posts")
 async def create_post(request: Request, campaign_id: str, actor: FormActor, session: SessionDep) -> Response:
     """Add a post to the campaign; the form comes back with the linter's findings when it breaks a rule."""
@@ -390,10 +472,11 @@ async def create_post(request: Request, campaign_id: str, actor: FormActor, sess
     require_hq(actor)
     _ = _translator(request)
     form = await request.form()
-    values = studio.editor_values(form)
+    values = _post_form_values(form)
     networks = values["networks"]
     errors = FormErrors()
     publish_at = None
+    slots = _post_slots(values, errors, _)
     if not values["body"].strip():
         errors.add("body", _("Write the text of the post."))
     if not networks:
@@ -405,31 +488,63 @@ async def create_post(request: Request, campaign_id: str, actor: FormActor, sess
     if not errors:
         try:
             data = PostCreate(body=values["body"], networks=networks, editable=values["editable"], publish_at=publish_at,
-                              media_id=values["media_id"] or None, image_texts=values["image_texts"])
+                              media_id=values["media_id"] or None, image_texts=values["image_texts"], slots=slots)
             post, _revision = await campaigns.create_post(session, actor, campaign, data)
         except ValidationError as error:
-            errors.from_validation(error, {
-                "body": _("Write the text of the post (at most 70,000 characters)."),
-                "networks": _("Tick networks from the list only."),
-                "editable": _("Pick whether locations may customize the text."),
-                "image_texts": _("Image texts are at most 300 characters each."),
-            }, _)
+            _post_validation(error, errors, values, _)
         except HubError as error:
             await _undo(session, actor)
             errors.from_hub_error(error, _)
             if "media_id" in errors.fields:  # the service's field note is for API users
                 errors.fields["media_id"] = [_("Pick the photo again: this one is not in the library any more.")]
-            # Findings name a network: show them under the text, where they can be fixed.
-            for key in [key for key in errors.fields if key.startswith("text_")]:
-                errors.fields.setdefault("body", []).extend(
-                    f"{NETWORK_RULES[key[5:]].label if key[5:] in NETWORK_RULES else key[5:]}: {message}"
-                    for message in errors.fields.pop(key))
+            _findings_under_body(errors)
     if errors:
         if not errors.summary:
             errors.summary = _("Some fields need your attention: see the messages below.")
         campaign = await campaigns.get_campaign(session, actor, campaign_id)
         return await _campaign_page(request, session, actor, campaign, values=values, errors=errors, status_code=422)
     return _see_other(f"/campaigns/{campaign.id}#post-{post.id}")
+
+
+@member_pages.post("/posts/{post_id}/revise")
+async def revise_post(request: Request, post_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """A new revision of the post from its edit form, sent again to every location that has it;
+    the campaign page then follows the new fan-out. The form comes back with its errors otherwise."""
+    post, current = await campaigns.get_post(session, actor, post_id)
+    require_hq(actor)
+    _ = _translator(request)
+    values = _post_form_values(await request.form())
+    errors = FormErrors()
+    slots = _post_slots(values, errors, _)
+    if not values["body"].strip():
+        errors.add("body", _("Write the text of the post."))
+    if not values["networks"]:
+        errors.add("networks", _("Tick at least one network."))
+    if not errors:
+        image = current.image or {}
+        try:
+            # What the edit form does not show (image, publish time, variants) carries over from the current revision.
+            data = PostCreate(body=values["body"], networks=values["networks"], editable=values["editable"], slots=slots,
+                              variants={network: text for network, text in (current.variants or {}).items()
+                                        if network in values["networks"]},
+                              media_id=image.get("media_id"), image_texts=image.get("texts") or {},
+                              publish_at=current.publish_at, publish_at_local=current.publish_at_local)
+            revision = await campaigns.revise_post(session, actor, post, data)
+            await proposals.redistribute_revision(session, actor, post, revision,
+                                                  request.app.state.settings.fanout_chunk_size)
+        except ValidationError as error:
+            _post_validation(error, errors, values, _)
+        except HubError as error:
+            await _undo(session, actor)
+            errors.from_hub_error(error, _)
+            _findings_under_body(errors)
+    if errors:
+        if not errors.summary:
+            errors.summary = _("Some fields need your attention: see the messages below.")
+        campaign = await campaigns.get_campaign(session, actor, post.campaign_id)
+        return await _campaign_page(request, session, actor, campaign, edit_post_id=post_id, edit_values=values,
+                                    edit_errors=errors, status_code=422)
+    return _see_other(f"/campaigns/{post.campaign_id}#post-{post_id}")
 
 
 def _progress(request: Request, distribution: Distribution, *, error: str = "", status_code: int = 200,
@@ -496,6 +611,8 @@ async def _proposal_context(session: SessionDep, actor: Actor, proposal: Proposa
         "proposal": proposal,
         "location": location,
         "locked": revision is not None and revision.editable == "locked",
+        # A "slots" post: the location fills HQ's declared slots only (name -> max_length, default, label).
+        "slot_specs": (revision.slots or {}) if revision is not None and revision.editable == "slots" else {},
         # Each network's text linted as it stands (or as typed), and whether the post carries an image.
         "live": await studio.proposal_live(session, proposal, location, {
             network: text for network, text in (drafts or {}).items() if network in proposal.texts}, actor.language),
@@ -526,7 +643,7 @@ async def create_review_link(request: Request, proposal_id: str, actor: FormActo
         hours = int(str(form.get("expires_in_hours") or reviews.DEFAULT_HOURS))
     except ValueError:
         hours = -1
-    link, token = await reviews.create_link(session, actor, proposal_id, expires_in_hours=hours,
+    _link, token = await reviews.create_link(session, actor, proposal_id, expires_in_hours=hours,
                                             label=_field(form, "label") or None)
     url = f"{request.app.state.settings.base_url.rstrip('/')}/review/{token}"
     return await _share_block(request, session, actor, proposal_id, url)
@@ -613,10 +730,20 @@ async def customize(request: Request, proposal_id: str, actor: FormActor, sessio
     """Approve with the location's own wording, linted before it is accepted."""
     proposal = await proposals.get_proposal(session, actor, proposal_id)
     form = await request.form()
-    drafts = {network: str(form.get(f"text_{network}")) for network in proposal.texts
-              if form.get(f"text_{network}") is not None}
+    revision = await proposals.revision_of(session, proposal)
+    slots: dict[str, str] | None = None
+    if revision is not None and revision.editable == "slots":
+        # Only HQ's declared slots: one field each (slot_<name>), kept as typed when the form comes back.
+        slots = {name: str(form.get(f"slot_{name}")) for name in revision.slots or {}
+                 if form.get(f"slot_{name}") is not None}
+        drafts = {f"slot_{name}": value for name, value in slots.items()}
+        texts: dict[str, str] = {}
+    else:
+        drafts = {network: str(form.get(f"text_{network}")) for network in proposal.texts
+                  if form.get(f"text_{network}") is not None}
+        texts = drafts
     try:
-        await proposals.customize(session, actor, proposal, drafts)
+        await proposals.customize(session, actor, proposal, texts, slots=slots)
     except HubError as error:
         return await _refused(request, session, actor, proposal_id, error, drafts=drafts, form_name="customize")
     _ = _translator(request)

@@ -283,6 +283,54 @@ class TestDigest:
         # User text is escaped in the HTML part, never interpreted.
         assert "Pouvez-vous &lt;b&gt;ajouter&lt;/b&gt;" in html_of(mail)
 
+    async def test_comments_by_a_location_manager_reach_hq_never_the_author(self, database, settings, mail_settings,
+                                                                             smtp_server, client_as):
+        from hub.comments.models import Comment
+
+        network, now = await self._reminded_network(database, settings, mail_settings, client_as, posts=1)
+        location = network.locations[0]
+        local_email = network.local_emails[location.id]
+        async with database.session() as session:
+            editor = await accounts.create_user(session, email="editor@velo.test", password=PASSWORD)
+            await accounts.add_membership(session, editor, network.brand_id, "hq_editor")
+            editor_id = editor.id
+            proposal_id = await session.scalar(select(Proposal.id).where(Proposal.location_id == location.id))
+            hq_id = await session.scalar(select(User.id).where(User.email == network.hq_email))
+            local_id = await session.scalar(select(User.id).where(User.email == local_email))
+            by_local = Comment(brand_id=network.brand_id, proposal_id=proposal_id, author_id=local_id,
+                               body="Le <b>téléphone</b> a changé.")
+            by_hq = Comment(brand_id=network.brand_id, proposal_id=proposal_id, author_id=hq_id,
+                            body="Merci, on corrige.")
+            session.add_all([by_local, by_hq])
+            await session.flush()
+            local_comment, hq_comment = by_local.id, by_hq.id
+
+        # HQ has no location: its digest hour is UTC's, reached by 11:00 in Paris.
+        later = now + timedelta(hours=2)
+        await notifications.send_digests(database, mail_settings, later)
+        _, _, inbox = smtp_server
+        for email in (network.hq_email, "editor@velo.test"):
+            [mail] = inbox.to(email)
+            assert "Nouveaux commentaires" in text_of(mail)
+            assert "Le <b>téléphone</b> a changé." in text_of(mail)
+            assert "Le &lt;b&gt;téléphone&lt;/b&gt; a changé." in html_of(mail)
+            assert "Merci, on corrige." not in text_of(mail)  # HQ's comments go to the location only
+            assert f"http://testserver/proposals/{proposal_id}" in text_of(mail)
+        # The author is never told of their own comment; HQ's comment reaches the local manager.
+        [local_mail] = inbox.to(local_email)
+        assert "Le <b>téléphone</b> a changé." not in text_of(local_mail)
+        assert "Merci, on corrige." in text_of(local_mail)
+        assert inbox.to(network.local_emails[network.locations[1].id])  # reminders only
+        assert all("téléphone" not in text_of(mail) for mail in inbox.to(network.local_emails[network.locations[1].id]))
+
+        keys = {n.dedupe_key for n in await all_notifications(database, "comment")}
+        assert keys == {f"comment:{local_comment}:{hq_id}", f"comment:{local_comment}:{editor_id}",
+                        f"comment:{hq_comment}:{local_id}"}
+        # A later run records nothing twice and mails nobody again.
+        await notifications.send_digests(database, mail_settings, later + timedelta(minutes=15))
+        assert len(await all_notifications(database, "comment")) == 3
+        assert len(inbox.to(network.hq_email)) == 1
+
 
 class TestDigestHour:
     def test_the_digest_is_due_from_the_local_hour_on(self):
