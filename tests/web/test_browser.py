@@ -108,7 +108,9 @@ async def test_hq_sends_a_post_and_a_local_manager_approves_it_in_place(database
 
             # --- HQ: log in (in English: the users' own setting is French), create a campaign and a post.
             await page.goto("/login")
-            await page.click("a[hreflang=en]")
+            # Let the language switch finish before the next navigation (a racing goto aborts it).
+            async with page.expect_navigation():
+                await page.click("a[hreflang=en]")
             await expect(page.locator("html")).to_have_attribute("lang", "en")
             await _log_in(page, network.hq_email)
             await expect(page).to_have_url(f"{live_server}/campaigns")

@@ -36,7 +36,9 @@ async def test_a_manager_decides_from_the_keyboard_without_leaving_the_inbox(dat
             console_errors: list[str] = []
             page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
             await page.goto("/login")
-            await page.click("a[hreflang=en]")
+            # Let the language switch finish before the next navigation (a racing goto aborts it).
+            async with page.expect_navigation():
+                await page.click("a[hreflang=en]")
             await _log_in(page, MANAGER)
             await expect(page).to_have_url(f"{live_server}/inbox")
             rows = page.locator("[data-testid=inbox-row]")

@@ -48,7 +48,9 @@ async def test_hq_writes_a_post_and_the_preview_follows_without_reloading(databa
             page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
 
             await page.goto("/login")
-            await page.click("a[hreflang=en]")
+            # Let the language switch finish before the next navigation (a racing goto aborts it).
+            async with page.expect_navigation():
+                await page.click("a[hreflang=en]")
             await _log_in(page, network.hq_email)
             await expect(page).to_have_url(f"{live_server}/campaigns")
 
