@@ -86,9 +86,25 @@ async def live_server(database, settings) -> AsyncIterator[str]:
 
 async def _log_in(page, email: str) -> None:
     await page.goto("/login")
+    await _submit_login(page, email)
+
+
+async def _submit_login(page, email: str) -> None:
     await page.fill("#email", email)
     await page.fill("#password", PASSWORD)
     await page.click("[data-testid=login-form] button[type=submit]")
+
+
+async def log_in_in_english(page, email: str) -> None:
+    """Open the login page, switch the UI to English (test users' own setting is French), log in."""
+    from playwright.async_api import expect
+
+    await page.goto("/login")
+    # The switch redirects back to /login: wait for it, or the next navigation aborts it.
+    async with page.expect_navigation():
+        await page.click("a[hreflang=en]")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await _submit_login(page, email)
 
 
 async def test_hq_sends_a_post_and_a_local_manager_approves_it_in_place(database, settings, live_server):
@@ -107,12 +123,7 @@ async def test_hq_sends_a_post_and_a_local_manager_approves_it_in_place(database
             page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
 
             # --- HQ: log in (in English: the users' own setting is French), create a campaign and a post.
-            await page.goto("/login")
-            # Let the language switch finish before the next navigation (a racing goto aborts it).
-            async with page.expect_navigation():
-                await page.click("a[hreflang=en]")
-            await expect(page.locator("html")).to_have_attribute("lang", "en")
-            await _log_in(page, network.hq_email)
+            await log_in_in_english(page, network.hq_email)
             await expect(page).to_have_url(f"{live_server}/campaigns")
 
             await page.fill("#campaign-name", "Printemps des vélos")

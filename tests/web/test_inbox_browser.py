@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from tests.web.test_browser import (  # noqa: F401
+    log_in_in_english,
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
-    _log_in,
     live_server,
 )
 from tests.web.test_inbox import MANAGER, build_inbox
@@ -35,11 +35,7 @@ async def test_a_manager_decides_from_the_keyboard_without_leaving_the_inbox(dat
             page = await context.new_page()
             console_errors: list[str] = []
             page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-            await page.goto("/login")
-            # Let the language switch finish before the next navigation (a racing goto aborts it).
-            async with page.expect_navigation():
-                await page.click("a[hreflang=en]")
-            await _log_in(page, MANAGER)
+            await log_in_in_english(page, MANAGER)
             await expect(page).to_have_url(f"{live_server}/inbox")
             rows = page.locator("[data-testid=inbox-row]")
             await expect(rows).to_have_count(4)

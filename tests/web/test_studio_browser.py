@@ -15,6 +15,7 @@ import pytest
 from hub.media.samples import logo_png, photo_png
 from tests.factories import make_network
 from tests.web.test_browser import (  # noqa: F401
+    log_in_in_english,
     CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
@@ -47,11 +48,7 @@ async def test_hq_writes_a_post_and_the_preview_follows_without_reloading(databa
             console_errors: list[str] = []
             page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
 
-            await page.goto("/login")
-            # Let the language switch finish before the next navigation (a racing goto aborts it).
-            async with page.expect_navigation():
-                await page.click("a[hreflang=en]")
-            await _log_in(page, network.hq_email)
+            await log_in_in_english(page, network.hq_email)
             await expect(page).to_have_url(f"{live_server}/campaigns")
 
             # --- The brand kit: a banned term, a limit, the logo.
