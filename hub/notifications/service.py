@@ -140,31 +140,30 @@ async def record_escalations(session: AsyncSession, now: datetime) -> int:
     return await _record(session, notifications, now)
 
 
-async def _local_managers(session: AsyncSession, brand_ids: set[str]) -> dict[tuple[str, str], list[str]]:
-    """(brand, location) -> the user ids of its local managers."""
+async def _managers_by_scope(session: AsyncSession, brand_ids: set[str], role: str,
+                            scope_column) -> dict[tuple[str, str], list[str]]:
+    """(brand, scope item) -> the user ids holding `role` on it (locations of local managers, regions
+    of regional managers)."""
     result: dict[tuple[str, str], list[str]] = defaultdict(list)
     rows = await session.execute(
-        select(Membership.user_id, Membership.brand_id, Membership.location_ids)
-        .where(Membership.role == "local_manager", Membership.brand_id.in_(brand_ids))
+        select(Membership.user_id, Membership.brand_id, scope_column)
+        .where(Membership.role == role, Membership.brand_id.in_(brand_ids))
     )
-    # location_ids is a JSON list: matched in Python, the same on SQLite and PostgreSQL.
-    for user_id, brand_id, location_ids in rows:
-        for location_id in location_ids or ():
-            result[(brand_id, location_id)].append(user_id)
+    # The scope is a JSON list: matched in Python, the same on SQLite and PostgreSQL.
+    for user_id, brand_id, items in rows:
+        for item in items or ():
+            result[(brand_id, item)].append(user_id)
     return result
+
+
+async def _local_managers(session: AsyncSession, brand_ids: set[str]) -> dict[tuple[str, str], list[str]]:
+    """(brand, location) -> the user ids of its local managers."""
+    return await _managers_by_scope(session, brand_ids, "local_manager", Membership.location_ids)
 
 
 async def _regional_managers(session: AsyncSession, brand_ids: set[str]) -> dict[tuple[str, str], list[str]]:
     """(brand, region) -> the user ids of its regional managers."""
-    result: dict[tuple[str, str], list[str]] = defaultdict(list)
-    rows = await session.execute(
-        select(Membership.user_id, Membership.brand_id, Membership.regions)
-        .where(Membership.role == "regional_manager", Membership.brand_id.in_(brand_ids))
-    )
-    for user_id, brand_id, regions in rows:
-        for region in regions or ():
-            result[(brand_id, region)].append(user_id)
-    return result
+    return await _managers_by_scope(session, brand_ids, "regional_manager", Membership.regions)
 
 
 # ---------------------------------------------------------------- digest
