@@ -70,12 +70,56 @@ class Settings(BaseSettings):
     # The daily digest goes out from this hour on, in each user's time zone (that of their first location).
     digest_hour: int = 8
 
+    # Keys that encrypt social tokens at rest, comma-separated, newest first: the first encrypts,
+    # all of them decrypt. Rotate by putting a new key first, then `pieuvre rotate-token-keys`
+    # re-encrypts every token with it, after which old keys can be dropped. Empty: the secret key.
+    token_keys: str = ""
+    # Where the networks that fetch images by URL (Facebook, Instagram, Google) can reach this
+    # server; links to images are signed and expire after public_link_ttl.
+    public_url: str | None = None
+    public_link_ttl: str = "24h"
+
     facebook_api_url: str = "https://graph.facebook.com"
     instagram_api_url: str = "https://graph.instagram.com"
     linkedin_api_url: str = "https://api.linkedin.com"
     x_api_url: str = "https://api.x.com"
     google_business_api_url: str = "https://mybusiness.googleapis.com"
     youtube_api_url: str = "https://www.googleapis.com"
+
+    # OAuth consent pages and token endpoints (real hosts by default; stand-ins in tests).
+    facebook_oauth_url: str = "https://www.facebook.com"
+    instagram_oauth_url: str = "https://www.instagram.com"
+    instagram_token_url: str = "https://api.instagram.com"
+    linkedin_oauth_url: str = "https://www.linkedin.com"
+    x_oauth_url: str = "https://x.com"
+    google_oauth_url: str = "https://accounts.google.com"
+    google_token_url: str = "https://oauth2.googleapis.com"
+    # The app credentials of each network (from its developer portal). Without them, accounts
+    # can still be attached with tokens through the API.
+    facebook_client_id: str = ""
+    facebook_client_secret: str = ""
+    instagram_client_id: str = ""
+    instagram_client_secret: str = ""
+    linkedin_client_id: str = ""
+    linkedin_client_secret: str = ""
+    x_client_id: str = ""
+    x_client_secret: str = ""
+    google_client_id: str = ""
+    google_client_secret: str = ""
+
+    # Facts the reference flags as uncertain or versioned are settings.
+    facebook_graph_version: str = "v25.0"
+    linkedin_version: str = "202605"
+    youtube_privacy_status: str = "public"
+    instagram_hashtag_limit: int = 5
+    # Seconds a network call may take before its outcome counts as unknown.
+    network_timeout_seconds: float = 30.0
+    # How many publications may be in flight at once per network (the rest wait their turn).
+    network_concurrency: str = "facebook=8,instagram=4,linkedin=4,x=4,google_business=4,youtube=2,sandbox=20"
+    # A publication still "publishing" after this long lost its worker: the sweeper settles it.
+    publish_stuck_after: str = "10m"
+    # Tokens expiring within this delay are refreshed ahead.
+    token_refresh_ahead: str = "1h"
 
     # Outbound webhooks never call loopback, private or link-local addresses (an admin could
     # otherwise make the server probe its own network); tests and on-premise receivers turn this on.
@@ -86,6 +130,12 @@ class Settings(BaseSettings):
     def _check_offsets(cls, value: str) -> str:
         for part in value.split(","):
             parse_duration(part)
+        return value
+
+    @field_validator("public_link_ttl", "publish_stuck_after", "token_refresh_ahead")
+    @classmethod
+    def _check_duration(cls, value: str) -> str:
+        parse_duration(value)
         return value
 
     @field_validator("reminder_offsets")
@@ -113,6 +163,24 @@ class Settings(BaseSettings):
         """The stats offsets as (label, delay) pairs, shortest first."""
         pairs = [(part.strip(), parse_duration(part)) for part in self.stats_offsets.split(",")]
         return sorted(pairs, key=lambda pair: pair[1])
+
+    def token_key_list(self) -> list[str]:
+        """The token keys, newest first (the secret key when none is configured)."""
+        keys = [key.strip() for key in self.token_keys.split(",") if key.strip()]
+        return keys or [self.resolved_secret_key()]
+
+    def network_cap(self, network: str) -> int:
+        """How many publications of `network` may be in flight at once."""
+        for part in self.network_concurrency.split(","):
+            name, _, value = part.partition("=")
+            if name.strip() == network and value.strip().isdigit():
+                return max(1, int(value))
+        return 4
+
+    @property
+    def public_base_url(self) -> str:
+        """The address networks use to fetch our images (PIEUVRE_PUBLIC_URL, else the base URL)."""
+        return (self.public_url or self.base_url).rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

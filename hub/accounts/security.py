@@ -53,3 +53,8 @@ def _fernet_key(secret_key: str) -> bytes:
 def token_cipher(secret_keys: list[str]) -> MultiFernet:
     """The cipher for social tokens at rest: encrypts with the first key, decrypts with any of them."""
     return MultiFernet([Fernet(_fernet_key(key)) for key in secret_keys])
+
+
+def settings_token_cipher(settings) -> MultiFernet:
+    """The token cipher of a deployment: PIEUVRE_TOKEN_KEYS (newest first), else the secret key."""
+    return token_cipher(settings.token_key_list())

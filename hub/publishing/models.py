@@ -32,6 +32,11 @@ class SocialAccount(IdMixin, TimestampMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(20), default="active")  # active, expired, revoked, missing_permission
     status_detail: Mapped[str] = mapped_column(Text, default="")
+    # The OAuth scopes granted, space-separated, as the network reported them.
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    refreshed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When the location and HQ were told the account broke (once per breakage).
+    broken_notified_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Publication(IdMixin, TimestampMixin, Base):
@@ -58,6 +63,39 @@ class Publication(IdMixin, TimestampMixin, Base):
     url: Mapped[str | None] = mapped_column(Text, default=None)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # What an attempt left on the network before the post itself (e.g. an Instagram container).
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Cooldown(Base):
+    """A network, or one account on it, that asked us to wait (429, quota): nothing is sent before `until`."""
+
+    __tablename__ = "cooldowns"
+
+    # "network:<name>" or "account:<social account id>".
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class OAuthGrant(IdMixin, TimestampMixin, Base):
+    """One OAuth connection in progress: the state sent to the network, then the tokens it gave
+    until the user picks which page, organization or channel to connect."""
+
+    __tablename__ = "oauth_grants"
+
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(20))
+    state_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    code_verifier_encrypted: Mapped[str] = mapped_column(Text, default="")
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, authorized, done, failed
+    tokens_encrypted: Mapped[str] = mapped_column(Text, default="")
+    targets: Mapped[list[Any]] = mapped_column(default=list)
+    error: Mapped[str] = mapped_column(Text, default="")
 
 
 class SandboxPost(IdMixin, TimestampMixin, Base):

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
-from hub.accounts.security import token_cipher
+from hub.accounts.security import settings_token_cipher
 from hub.config import Settings
 from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
 from hub.errors import Conflict, Invalid
@@ -57,7 +57,7 @@ async def connect_account(
     if taken:
         raise Conflict("This location already has the {network} account {external_id}.", network=network,
                        external_id=external_id)
-    cipher = token_cipher([settings.resolved_secret_key()])
+    cipher = settings_token_cipher(settings)
     account = SocialAccount(
         brand_id=location.brand_id, location_id=location.id, network=network, connector=connector,
         external_id=external_id, display_name=display_name or external_id,

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
-from hub.accounts.security import token_cipher
+from hub.accounts.security import settings_token_cipher
 from hub.config import Settings
 from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
 from hub.errors import Forbidden, Invalid, NotFound
@@ -61,7 +61,7 @@ def deliver_job_id(delivery_id: str, attempts: int) -> str:
 
 
 def _cipher(settings: Settings):
-    return token_cipher([settings.resolved_secret_key()])
+    return settings_token_cipher(settings)
 
 
 # ---------------------------------------------------------------- addresses

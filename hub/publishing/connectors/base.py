@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,25 @@ class OutgoingPost:
     publication_id: str
     network: str
     text: str
+    # A signed, expiring public link (networks that fetch by URL: Facebook, Instagram, Google).
     image_url: str | None = None
+    # The same image's JPEG bytes (networks that take an upload: LinkedIn, X, YouTube's thumbnail).
+    image: bytes | None = field(default=None, repr=False)
+    # A video's bytes and content type (YouTube publishes videos only).
+    video: bytes | None = field(default=None, repr=False)
+    video_type: str = "video/mp4"
+    locale: str = "en"
+    # What an earlier attempt left behind (e.g. Instagram's container id), to resume without resending.
+    progress: dict[str, Any] = field(default_factory=dict)
+    # Saves `progress` to the database before a step that could create something on the network.
+    save_progress: Callable[[dict[str, Any]], Awaitable[None]] | None = field(default=None, repr=False,
+                                                                              compare=False)
+
+    async def remember(self, **values: Any) -> None:
+        """Record progress (merged into `progress`) so a later attempt or reconcile can resume from it."""
+        self.progress.update(values)
+        if self.save_progress is not None:
+            await self.save_progress(dict(self.progress))
 
     @property
     def content_hash(self) -> str:
@@ -64,6 +83,18 @@ class TransientBeforeSend(Exception):
         self.retry_after = retry_after
 
 
+class RateLimited(TransientBeforeSend):
+    """The network refused for volume: nothing was created; wait `retry_after` seconds.
+
+    `scope` says who cools down: "account" (a user, Page or per-account quota) or "network"
+    (the whole app's quota on that network).
+    """
+
+    def __init__(self, reason: str, retry_after: float, scope: str = "account") -> None:
+        super().__init__(reason, retry_after)
+        self.scope = scope
+
+
 class OutcomeUnknown(Exception):
     """The request may have reached the network (timeout, lost answer): reconcile before resending."""
 
@@ -80,11 +111,60 @@ class AccountBroken(PublishRefused):
         self.account_status = account_status
 
 
+@dataclass(frozen=True)
+class ConnectTarget:
+    """One page, organization, profile or channel an OAuth grant can publish to."""
+
+    external_id: str
+    display_name: str
+    # Some networks give each target its own token (a Facebook Page token); else the user's is used.
+    tokens: TokenSet | None = None
+
+
 class Connector(abc.ABC):
-    """One network (or the sandbox) behind one interface."""
+    """One network (or the sandbox) behind one interface.
+
+    Real connectors also speak their network's OAuth: `authorize_url` sends the user to the
+    network's consent page, `exchange_code` turns the returned code into tokens, `list_targets`
+    says which pages/organizations/channels those tokens may publish to.
+    """
 
     name: str
     label: str
+    # OAuth scopes requested when connecting; PKCE is used when `pkce` is true (X requires it).
+    scopes: tuple[str, ...] = ()
+    pkce: bool = False
+
+    def __init__(self, database: Any, settings: Any) -> None:
+        self.database = database
+        self.settings = settings
+
+    def authorize_url(self, *, state: str, redirect_uri: str, code_challenge: str | None) -> str:
+        """The network's consent page for this app."""
+        raise PublishRefused(f"{self.label} accounts cannot be connected through OAuth.")
+
+    async def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
+        """Tokens for the code the network sent back to `redirect_uri`."""
+        raise PublishRefused(f"{self.label} accounts cannot be connected through OAuth.")
+
+    async def list_targets(self, tokens: TokenSet) -> list[ConnectTarget]:
+        """What these tokens may publish to."""
+        raise PublishRefused(f"{self.label} accounts cannot be connected through OAuth.")
+
+    def access_token(self, account: SocialAccount) -> str:
+        """The account's access token, decrypted (never log it)."""
+        return decrypt_token(self.settings, account.access_token_encrypted)
+
+    def stored_refresh_token(self, account: SocialAccount) -> str:
+        """The account's refresh token, decrypted, or "" when it has none."""
+        return decrypt_token(self.settings, account.refresh_token_encrypted)
+
+
+def decrypt_token(settings: Any, encrypted: str) -> str:
+    """A token stored encrypted (any of the configured token keys opens it)."""
+    from hub.accounts.security import settings_token_cipher
+
+    return settings_token_cipher(settings).decrypt(encrypted.encode()).decode() if encrypted else ""
 
     @abc.abstractmethod
     async def create_post(self, account: SocialAccount, post: OutgoingPost) -> PublishedPost:

@@ -42,10 +42,6 @@ class SandboxConnector(Connector):
     name = "sandbox"
     label = "Sandbox"
 
-    def __init__(self, database: Database, settings: Settings) -> None:
-        self.database = database
-        self.settings = settings
-
     def _url(self, location_id: str, post_id: str) -> str:
         return f"{self.settings.base_url.rstrip('/')}/sandbox/{location_id}#post-{post_id}"
 

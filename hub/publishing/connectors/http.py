@@ -1,0 +1,94 @@
+"""What every real connector shares: one HTTP client, and reading what a network's answer means.
+
+The split that keeps "never publish twice" true is made here once: a failure to connect
+proves nothing reached the network (retry later), while a timeout or a dropped connection
+after the request was sent may hide a created post (reconcile before anything is resent).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+
+from hub.publishing.connectors.base import OutcomeUnknown, TransientBeforeSend
+
+# httpx logs every URL at INFO; some carry tokens in their query (OAuth exchanges): keep them out of logs.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def client(settings: Any) -> httpx.AsyncClient:
+    """A client with the deployment's network timeout (no redirects: a 3xx is an answer to read)."""
+    timeout = httpx.Timeout(settings.network_timeout_seconds, connect=min(10.0, settings.network_timeout_seconds))
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"User-Agent": "Pieuvre"})
+
+
+async def send(
+    http: httpx.AsyncClient, method: str, url: str, *, creates: bool, label: str, **kwargs: Any,
+) -> httpx.Response:
+    """Send one request; map transport failures to what they prove.
+
+    `creates` says whether the request can create something on the network (a post, a video):
+    then a timeout or a lost answer is an unknown outcome; otherwise it is simply retryable.
+    """
+    try:
+        return await http.request(method, url, **kwargs)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+        raise TransientBeforeSend(f"{label} could not be reached ({type(error).__name__}); nothing was sent.") from error
+    except httpx.TransportError as error:
+        if creates:
+            raise OutcomeUnknown(
+                f"{label} did not answer ({type(error).__name__}) after the post was sent; checking the account."
+            ) from error
+        raise TransientBeforeSend(f"{label} did not answer ({type(error).__name__}).") from error
+
+
+def body(response: httpx.Response) -> dict[str, Any]:
+    """The JSON body, or {} when there is none or it is not JSON."""
+    try:
+        value = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {"data": value}
+
+
+def retry_after(response: httpx.Response, default: float = 60.0) -> float:
+    """Seconds to wait, from the headers networks send: Retry-After (seconds or an HTTP date),
+    x-rate-limit-reset (X, epoch seconds), or Meta's X-Business-Use-Case-Usage / X-App-Usage
+    `estimated_time_to_regain_access` (minutes)."""
+    value = response.headers.get("retry-after")
+    if value:
+        if value.strip().isdigit():
+            return max(1.0, float(value))
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(1.0, when.timestamp() - time.time())
+        except (TypeError, ValueError):
+            pass
+    reset = response.headers.get("x-rate-limit-reset")
+    if reset and reset.strip().isdigit():
+        return max(1.0, float(reset) - time.time())
+    minutes = 0.0
+    for header in ("x-business-use-case-usage", "x-app-usage", "x-page-usage", "x-ad-account-usage"):
+        raw = response.headers.get(header)
+        if not raw:
+            continue
+        try:
+            usage = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        for entry in _usage_entries(usage):
+            minutes = max(minutes, float(entry.get("estimated_time_to_regain_access") or 0))
+    return max(60.0 * minutes, default) if minutes else default
+
+
+def _usage_entries(usage: Any) -> list[dict[str, Any]]:
+    """Meta's usage headers: a flat object (X-App-Usage) or {id: [objects]} (Business Use Case)."""
+    if isinstance(usage, dict) and any(isinstance(value, list) for value in usage.values()):
+        return [entry for value in usage.values() if isinstance(value, list) for entry in value if isinstance(entry, dict)]
+    return [usage] if isinstance(usage, dict) else []
