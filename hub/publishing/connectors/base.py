@@ -32,6 +32,8 @@ class OutgoingPost:
     video: bytes | None = field(default=None, repr=False)
     video_type: str = "video/mp4"
     locale: str = "en"
+    # Network-specific choices from the post (e.g. Google's topicType and callToAction).
+    options: dict[str, Any] = field(default_factory=dict)
     # What an earlier attempt left behind (e.g. Instagram's container id), to resume without resending.
     progress: dict[str, Any] = field(default_factory=dict)
     # Saves `progress` to the database before a step that could create something on the network.
