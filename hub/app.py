@@ -73,6 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(webhooks_router)
     app.include_router(webhooks_pages)
+    from hub.web.accounts import api as accounts_api, pages as accounts_pages
+
+    app.include_router(accounts_api)
+    app.include_router(accounts_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")

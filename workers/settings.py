@@ -10,7 +10,7 @@ from arq.worker import Worker, func
 from hub.config import get_settings
 from hub.db import get_database
 from hub.queue import redis_settings
-from workers import approvals, fanout, notifications, publishing, render, stats, webhooks
+from workers import accounts, approvals, fanout, notifications, publishing, render, stats, webhooks
 
 EVERY_5_SECONDS = set(range(0, 60, 5))
 EVERY_MINUTE = {0}
@@ -45,6 +45,7 @@ class WorkerSettings:
              unique=True),
         cron(fanout.requeue_lost_chunks, name="proposals.requeue_lost_chunks", second={30}, unique=True),
         cron(webhooks.retry_due, name="webhooks.retry_due", second={0, 15, 30, 45}, unique=True),
+        cron(accounts.refresh_tokens, name=accounts.REFRESH_JOB, second={20}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

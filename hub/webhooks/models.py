@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, IdMixin, TimestampMixin
 
-WEBHOOK_EVENTS = ("distribution.completed", "proposal.decided", "publication.published", "publication.failed")
+WEBHOOK_EVENTS = ("distribution.completed", "proposal.decided", "publication.published", "publication.failed", "account.broken")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 
