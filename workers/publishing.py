@@ -24,8 +24,10 @@ async def dispatch_due(ctx: dict[str, Any]) -> int:
         due = await publishing.due_publications(session, now)
         soon = await publishing.proposals_needing_images(session, now + RENDER_AHEAD)
     pool = ctx.get("redis") or await get_pool()
-    for publication_id, attempt in due:
-        await pool.enqueue_job(PUBLISH_JOB, publication_id, _job_id=f"{PUBLISH_JOB}:{publication_id}:{attempt}")
+    for publication_id, attempt, due_at in due:
+        # The due time is in the id: a publication put back by a rate limit (same attempt) gets a new job.
+        await pool.enqueue_job(PUBLISH_JOB, publication_id,
+                               _job_id=f"{PUBLISH_JOB}:{publication_id}:{attempt}:{int(due_at.timestamp())}")
     for start in range(0, len(soon), RENDER_BATCH):
         batch = soon[start:start + RENDER_BATCH]
         await pool.enqueue_job(RENDER_JOB, batch, _job_id=f"{RENDER_JOB}:{batch[0]}:{len(batch)}",

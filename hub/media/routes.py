@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import Response
 
-from hub.deps import ApiActor, PageActor, SessionDep, require_brand, require_hq
+from hub.deps import ApiActor, PageActor, SessionDep, page_actor, require_brand, require_hq
 from hub.errors import Forbidden, Invalid, NotFound
 from hub.media import service as media
 from hub.media.storage import get_storage
@@ -16,8 +16,8 @@ from hub.proposals import service as proposals
 
 router = APIRouter()
 _RENDER_KEY = re.compile(r"^[0-9a-f]{64}$")
-# Renders and library files are named by their content: they never change, cache them for good.
-IMMUTABLE = "public, max-age=31536000, immutable"
+# Renders are named by their content: they never change, so a signed-in browser caches them for good.
+IMMUTABLE = "private, max-age=31536000, immutable"
 
 
 async def _read(upload: UploadFile | None, limit: int) -> bytes:
@@ -71,14 +71,20 @@ async def library_file(request: Request, media_id: str, actor: PageActor, sessio
 
 
 @router.get("/renders/{key}.jpg", include_in_schema=False)
-async def rendered_file(request: Request, key: str) -> Response:
-    """A rendered image, by its content key: public, because networks fetch images from a URL (Instagram)."""
+async def rendered_file(request: Request, key: str, session: SessionDep, expires: str | None = None,
+                        signature: str | None = None) -> Response:
+    """A rendered image, by its content key: for signed-in users (editor previews), or for a
+    network fetching it by URL (Facebook, Instagram, Google) through a signed, expiring link."""
+    settings = request.app.state.settings
+    signed = media.public_link_valid(settings, key, expires, signature)
+    if not signed:
+        await page_actor(request, session)
     if not _RENDER_KEY.match(key):
         raise NotFound("No such image.")
-    data = await get_storage(request.app.state.settings).get(media.render_storage_key(key))
+    data = await get_storage(settings).get(media.render_storage_key(key))
     if data is None:
         raise NotFound("No such image.")
-    return Response(data, media_type="image/jpeg", headers={"Cache-Control": IMMUTABLE})
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600" if signed else IMMUTABLE})
 
 
 async def _proposal_image(request: Request, actor, session, proposal_id: str, network: str) -> Response:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import hmac
 import io
 import json
 import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -19,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
 from hub.brandkit.service import get_kit
-from hub.config import Settings
+from hub.accounts.security import same
+from hub.config import Settings, parse_duration
 from hub.db import new_id, upsert, utcnow
 from hub.errors import HubError, Invalid, NotFound, UnsupportedMedia
 from hub.media import render as renderer
@@ -276,6 +279,28 @@ def render_job(job: ImageJob) -> tuple[bytes, list[dict[str, Any]]]:
 # One render thread per process: renders hold the GIL most of the time, so more threads would
 # only take turns, while the event loop keeps serving I/O beside this one.
 _RENDER_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pieuvre-render")
+
+
+def public_render_url(settings: Settings, key: str, now: datetime | None = None) -> str:
+    """A link to a rendered image that networks fetching by URL can open without logging in:
+    signed with the secret key, valid for `public_link_ttl`, on PIEUVRE_PUBLIC_URL."""
+    expires = int(((now or utcnow()) + parse_duration(settings.public_link_ttl)).timestamp())
+    return f"{settings.public_base_url}/renders/{key}.jpg?expires={expires}&signature={_link_signature(settings, key, expires)}"
+
+
+def public_link_valid(settings: Settings, key: str, expires: str | None, signature: str | None,
+                      now: datetime | None = None) -> bool:
+    """True when (expires, signature) were made by `public_render_url` for `key` and have not expired."""
+    if not expires or not signature or not expires.isdigit():
+        return False
+    if int(expires) < (now or utcnow()).timestamp():
+        return False
+    return same(signature, _link_signature(settings, key, int(expires)))
+
+
+def _link_signature(settings: Settings, key: str, expires: int) -> str:
+    secret = ("public-links:" + settings.resolved_secret_key()).encode()
+    return hmac.new(secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def render_storage_key(key: str) -> str:

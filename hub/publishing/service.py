@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
 from hub.accounts.security import settings_token_cipher
-from hub.config import Settings
+from hub.config import Settings, parse_duration
 from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
 from hub.errors import Conflict, Invalid
 from hub.brandkit.service import lint_rules
@@ -26,15 +28,14 @@ from hub.publishing.connectors.base import (
     OutcomeUnknown,
     OutgoingPost,
     PublishRefused,
+    RateLimited,
     TransientBeforeSend,
 )
-from hub.publishing.models import NETWORKS, Publication, SandboxPost, SocialAccount
+from hub.publishing.models import NETWORKS, Cooldown, Publication, SandboxPost, SocialAccount
 from hub.webhooks import service as webhooks
 
 log = logging.getLogger("pieuvre.publishing")
 
-# A publication still "publishing" after this long lost its worker: settle it by reading back.
-STUCK_AFTER = timedelta(minutes=10)
 
 
 async def connect_account(
@@ -121,15 +122,24 @@ async def cancel_scheduled(session: AsyncSession, proposal_id: str) -> None:
     )
 
 
-async def due_publications(session: AsyncSession, now: datetime, limit: int = 500) -> list[tuple[str, int]]:
-    """(id, attempt) of scheduled publications whose time has come, oldest first."""
+def _cooling(now: datetime):
+    """Publications whose network, or account, asked us to wait."""
+    return select(Cooldown.key).where(Cooldown.until > now, or_(
+        Cooldown.key == literal("network:") + Publication.network,
+        Cooldown.key == literal("account:") + Publication.social_account_id,
+    )).exists()
+
+
+async def due_publications(session: AsyncSession, now: datetime, limit: int = 2000) -> list[tuple[str, int, datetime]]:
+    """(id, attempt, due_at) of scheduled publications whose time has come, oldest first, except
+    those whose network or account is cooling down."""
     rows = await session.execute(
-        select(Publication.id, Publication.attempt)
-        .where(Publication.status == "scheduled", Publication.due_at <= now)
+        select(Publication.id, Publication.attempt, Publication.due_at)
+        .where(Publication.status == "scheduled", Publication.due_at <= now, ~_cooling(now))
         .order_by(Publication.due_at)
         .limit(limit)
     )
-    return [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1], row[2]) for row in rows]
 
 
 async def proposals_needing_images(session: AsyncSession, before: datetime, limit: int = 2000) -> list[str]:
@@ -148,10 +158,12 @@ async def proposals_needing_images(session: AsyncSession, before: datetime, limi
 
 
 async def claim(session: AsyncSession, publication_id: str, now: datetime) -> Publication | None:
-    """Atomically take a due publication (scheduled -> publishing, attempt + 1); None if another worker has it."""
+    """Atomically take a due publication (scheduled -> publishing, attempt + 1); None if another
+    worker has it, or its network or account is cooling down."""
     claimed = await session.execute(
         update(Publication)
-        .where(Publication.id == publication_id, Publication.status == "scheduled", Publication.due_at <= now)
+        .where(Publication.id == publication_id, Publication.status == "scheduled", Publication.due_at <= now,
+               ~_cooling(now))
         .values(status="publishing", attempt=Publication.attempt + 1, claimed_at=now)
         .returning(Publication.id)
     )
@@ -160,16 +172,37 @@ async def claim(session: AsyncSession, publication_id: str, now: datetime) -> Pu
     return await session.get(Publication, publication_id, populate_existing=True)
 
 
-async def _image_url(session: AsyncSession, settings: Settings, proposal: Proposal, network: str) -> str | None:
-    """The public URL of the proposal's image on `network`, rendered now if nobody viewed it yet."""
-    from hub.media.service import proposal_image
+async def cool_down(session: AsyncSession, key: str, until: datetime, reason: str) -> None:
+    """Hold everything behind `key` ("network:x", "account:id") until `until` (a later wait wins)."""
+    existing = await session.get(Cooldown, key, populate_existing=True)
+    if existing is None:
+        await session.execute(insert_ignoring_conflicts(session, Cooldown, [{"key": key, "until": until,
+                                                                             "reason": reason}], ["key"]))
+    await session.execute(update(Cooldown).where(Cooldown.key == key, Cooldown.until < until)
+                          .values(until=until, reason=reason))
+
+
+async def _image(session: AsyncSession, settings: Settings, proposal: Proposal, network: str) -> tuple[str | None, bytes | None]:
+    """The proposal's image on `network` (rendered now if nobody viewed it yet): a signed public
+    link for networks that fetch by URL, and the bytes for those that take an upload."""
+    from hub.media.service import proposal_image, public_render_url
     from hub.media.storage import get_storage
     from hub.proposals.service import revision_of
 
     if not (await revision_of(session, proposal)).image:
-        return None
-    _data, key = await proposal_image(session, get_storage(settings), proposal, network)
-    return f"{settings.base_url.rstrip('/')}/renders/{key}.jpg"
+        return None, None
+    data, key = await proposal_image(session, get_storage(settings), proposal, network)
+    return public_render_url(settings, key), data
+
+
+def _progress_saver(database: Database, publication_id: str):
+    """Saves a publication's progress while it is being published (only while this worker holds it)."""
+    async def save(progress: dict[str, Any]) -> None:
+        async with database.session() as session:
+            await session.execute(update(Publication).where(Publication.id == publication_id,
+                                                            Publication.status == "publishing")
+                                  .values(progress=progress))
+    return save
 
 
 async def _finish(database: Database, publication_id: str, **values: Any) -> None:
@@ -185,8 +218,31 @@ async def _emit_settled(session: AsyncSession, publication_id: str) -> None:
     await webhooks.emit(session, publication.brand_id, *webhooks.publication_settled(publication))
 
 
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
+
+
+def _gate(settings: Settings, network: str) -> asyncio.Semaphore:
+    """This worker process's limit of publications in flight on `network` (PIEUVRE_NETWORK_CONCURRENCY)."""
+    gates = _gates.setdefault(asyncio.get_running_loop(), {})
+    if network not in gates:
+        gates[network] = asyncio.Semaphore(settings.network_cap(network))
+    return gates[network]
+
+
 async def publish(database: Database, settings: Settings, publication_id: str, now: datetime | None = None) -> str:
-    """Send one due publication exactly once; returns its new status (or 'skipped' when not ours)."""
+    """Send one due publication exactly once; returns its new status (or 'skipped' when not ours).
+
+    It waits for a free slot on its network before claiming, so a publication waiting its turn
+    is still "scheduled" and a cancellation still wins."""
+    async with database.session() as session:
+        network = await session.scalar(select(Publication.network).where(Publication.id == publication_id))
+    if network is None:
+        return "skipped"
+    async with _gate(settings, network):
+        return await _publish(database, settings, publication_id, now)
+
+
+async def _publish(database: Database, settings: Settings, publication_id: str, now: datetime | None) -> str:
     now = now or utcnow()
     async with database.session() as session:
         publication = await claim(session, publication_id, now)
@@ -213,7 +269,7 @@ async def publish(database: Database, settings: Settings, publication_id: str, n
             await session.flush()
             await _emit_settled(session, publication.id)
             return "failed"
-        image_url = await _image_url(session, settings, proposal, publication.network)
+        image_url, image = await _image(session, settings, proposal, publication.network)
         if proposal.blocked:
             publication.status = "failed"
             publication.error = "The image breaks a rule (its text does not fit, or cannot be read): fix it, then reschedule."
@@ -221,11 +277,24 @@ async def publish(database: Database, settings: Settings, publication_id: str, n
             await _emit_settled(session, publication.id)
             return "failed"
         outgoing = OutgoingPost(publication_id=publication.id, network=publication.network, text=text,
-                                image_url=image_url)
+                                image_url=image_url, image=image, locale=location.locale,
+                                progress=dict(publication.progress or {}),
+                                save_progress=_progress_saver(database, publication.id))
         attempt = publication.attempt
     connector = get_connector(account.connector, database, settings)
     try:
         result = await connector.create_post(account, outgoing)
+    except RateLimited as error:
+        # The network asked us to wait: nothing was sent, so this try does not count.
+        until = now + timedelta(seconds=error.retry_after)
+        key = f"network:{publication.network}" if error.scope == "network" else f"account:{account.id}"
+        async with database.session() as session:
+            await cool_down(session, key, until, str(error))
+        await _finish(database, publication_id, status="scheduled", due_at=until, attempt=attempt - 1,
+                      error=str(error))
+        log.info("publishing.rate_limited publication_id=%s key=%s seconds=%.0f", publication_id, key,
+                 error.retry_after)
+        return "scheduled"
     except TransientBeforeSend as error:
         delay = error.retry_after or min(60 * 2 ** attempt, 3600)
         if attempt >= settings.publish_max_attempts:
@@ -255,10 +324,12 @@ async def publish(database: Database, settings: Settings, publication_id: str, n
 async def reconcile(database: Database, settings: Settings, now: datetime | None = None) -> dict[str, int]:
     """Settle publications whose outcome is unknown by reading the account back; never resend blindly."""
     now = now or utcnow()
-    counts = {"published": 0, "rescheduled": 0}
+    counts = {"published": 0, "rescheduled": 0, "unsettled": 0}
     async with database.session() as session:
+        # The sweeper: a publication "publishing" for this long lost its worker (killed, crashed).
         await session.execute(
-            update(Publication).where(Publication.status == "publishing", Publication.claimed_at < now - STUCK_AFTER)
+            update(Publication).where(Publication.status == "publishing",
+                                      Publication.claimed_at < now - parse_duration(settings.publish_stuck_after))
             .values(status="unconfirmed", error="The worker stopped while publishing; checking the account.")
         )
         rows = (await session.execute(
@@ -268,9 +339,16 @@ async def reconcile(database: Database, settings: Settings, now: datetime | None
             .where(Publication.status == "unconfirmed")
         )).all()
     for publication, account, proposal in rows:
-        outgoing = OutgoingPost(publication.id, publication.network, proposal.texts.get(publication.network, ""))
+        outgoing = OutgoingPost(publication.id, publication.network, proposal.texts.get(publication.network, ""),
+                                progress=dict(publication.progress or {}))
         connector = get_connector(account.connector, database, settings)
-        found = await connector.find_post(account, outgoing, since=publication.claimed_at or publication.created_at)
+        try:
+            found = await connector.find_post(account, outgoing, since=publication.claimed_at or publication.created_at)
+        except (TransientBeforeSend, OutcomeUnknown, PublishRefused) as error:
+            # The account could not be read now: the publication stays unconfirmed, never resent blindly.
+            log.info("publishing.reconcile_deferred publication_id=%s reason=%s", publication.id, error)
+            counts["unsettled"] += 1
+            continue
         async with database.session() as session:
             if found:
                 values = {"status": "published", "external_id": found.external_id, "url": found.url,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from hub.db import utcnow
 from hub.media.models import Media
 from hub.media.text import FONTS_DIR
 from hub.proposals.models import DistributionChunk
@@ -172,7 +174,10 @@ class TestProposalImages:
         other = await hq.get(f"/api/v1/proposals/{proposals[1]['id']}/images/instagram")
         assert other.content != again.content and len(renders(settings)) == 3  # another city, another image
 
-    async def test_published_posts_carry_a_public_image_url(self, hq, database, settings, app):
+    async def test_published_posts_carry_a_signed_expiring_image_link(self, hq, database, settings, app):
+        import httpx
+
+        from hub.media.service import public_render_url
         from hub.publishing import service as publishing
         from hub.publishing.models import Publication, SandboxPost
 
@@ -184,12 +189,24 @@ class TestProposalImages:
         async with database.session() as session:
             urls = list(await session.scalars(select(SandboxPost.image_url)))
         assert len(urls) == 4 and all(url.startswith("http://testserver/renders/") for url in urls)
-        import httpx
-
+        assert all("expires=" in url and "signature=" in url for url in urls)
+        path = urls[0].removeprefix("http://testserver")
+        key = path.split("/renders/")[1].split(".jpg")[0]
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as anonymous:
-            response = await anonymous.get(urls[0].removeprefix("http://testserver"))
-        assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
-        assert "immutable" in response.headers["cache-control"]
+            response = await anonymous.get(path)
+            assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
+            assert response.headers["cache-control"].startswith("public")
+            # Without the signature, a tampered one or an expired one, a stranger gets nothing.
+            assert (await anonymous.get(f"/renders/{key}.jpg")).status_code in (302, 303, 401)
+            assert (await anonymous.get(path[:-4] + "0000")).status_code in (302, 303, 401)
+            expired = public_render_url(settings, key, now=utcnow() - timedelta(days=2)).removeprefix("http://testserver")
+            assert (await anonymous.get(expired)).status_code in (302, 303, 401)
+        # The public address is PIEUVRE_PUBLIC_URL when set (networks must reach it from outside).
+        settings.public_url = "https://pieuvre.example.com/"
+        try:
+            assert public_render_url(settings, key).startswith(f"https://pieuvre.example.com/renders/{key}.jpg?expires=")
+        finally:
+            settings.public_url = None
 
     async def test_a_headline_that_cannot_fit_blocks_the_proposal(self, hq, database, settings):
         from hub.publishing import service as publishing

@@ -367,7 +367,7 @@ class TestSandboxAndLocations:
         async with database.session() as session:
             due = await publishing.due_publications(session, utcnow())
         assert len(due) == 2
-        for publication_id, _attempt in due:
+        for publication_id, _attempt, _due_at in due:
             assert await publishing.publish(database, settings, publication_id) == "published"
 
         page = await client.get(f"/proposals/{ids[location.id]}")

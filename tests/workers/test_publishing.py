@@ -109,7 +109,7 @@ class TestReconcile:
             await session.execute(update(Publication).values(status="publishing", external_id=None, published_at=None,
                                                              claimed_at=utcnow() - timedelta(minutes=20)))
         counts = await publishing.reconcile(database, settings)
-        assert counts == {"published": 1, "rescheduled": 0}
+        assert counts == {"published": 1, "rescheduled": 0, "unsettled": 0}
         [publication] = await _publications(database)
         assert publication.status == "published" and publication.external_id
         assert await _sandbox_count(database) == 1
@@ -120,7 +120,7 @@ class TestReconcile:
         async with database.session() as session:
             await session.execute(update(Publication).values(status="publishing",
                                                              claimed_at=utcnow() - timedelta(minutes=20)))
-        assert await publishing.reconcile(database, settings) == {"published": 0, "rescheduled": 1}
+        assert await publishing.reconcile(database, settings) == {"published": 0, "rescheduled": 1, "unsettled": 0}
         assert await publishing.publish(database, settings, publication.id) == "published"
         assert await _sandbox_count(database) == 1
 
