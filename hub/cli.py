@@ -128,6 +128,7 @@ def create_admin(email: str, password: str = typer.Option(..., prompt=True, hide
 @app.command("rotate-token-keys")
 def rotate_token_keys() -> None:
     """Re-encrypt every social token and webhook secret with the first of PIEUVRE_TOKEN_KEYS (idempotent)."""
+    import hub.models  # noqa: F401  (every table, so the foreign keys of the rotated ones resolve)
     from hub.db import get_database
     from hub.publishing.accounts import rotate_token_keys as rotate
 

@@ -32,3 +32,6 @@ async def network_redirect(authorize_url: str) -> str:
 def query_of(url: str) -> dict[str, str]:
     """The query parameters of a URL, one value each."""
     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+
+
+from tests.notifications.conftest import smtp_server  # noqa: E402,F401  (the loopback SMTP server fixture)
