@@ -42,6 +42,31 @@ def graph_error(message: str, code: int, status: int = 400, subcode: int | None 
     return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
+def authorized(standin: StandIn, request: Request, account: str | None,
+               scope: str | None) -> tuple[Token | None, Response | None]:
+    """The request's token (Bearer header or access_token), or the Graph error for a missing, bad, expired,
+    revoked or too-weak token, or one that does not reach `account`."""
+    header = request.headers.get("authorization", "")
+    value = header[7:] if header.lower().startswith("bearer ") else request.query_params.get("access_token", "")
+    if not value:
+        return None, graph_error("An access token is required to request this resource.", 104)
+    with standin.lock:
+        token = standin.tokens.get(value)
+    if token is None:
+        return None, graph_error("Invalid OAuth access token - Cannot parse access token", 190)
+    if token.revoked:
+        return None, graph_error("Error validating access token: The user has not authorized application.",
+                                 190, 400, 458)
+    if not token.usable():
+        return None, graph_error("Error validating access token: Session has expired.", 190, 400, 463)
+    if account is not None and account not in token.accounts:
+        return None, graph_error("(#200) The user hasn't authorized the application to perform this action",
+                                 200, 403)
+    if scope and scope not in token.scopes:
+        return None, graph_error(f"(#200) Requires {scope} permission to manage the object", 200, 403)
+    return token, None
+
+
 def graph_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
@@ -96,27 +121,9 @@ class FacebookStandIn(StandIn):
             return graph_error("Error validating access token: Session has expired.", 190, 400, 463)
         raise ValueError(kind)
 
-    def _authorized(self, request: Request, page_id: str | None, scope: str | None) -> tuple[Token | None, Response | None]:
-        """The request's token, or the Graph error for a missing, bad, expired, revoked or too-weak token."""
-        header = request.headers.get("authorization", "")
-        value = header[7:] if header.lower().startswith("bearer ") else request.query_params.get("access_token", "")
-        if not value:
-            return None, graph_error("An access token is required to request this resource.", 104)
-        with self.lock:
-            token = self.tokens.get(value)
-        if token is None:
-            return None, graph_error("Invalid OAuth access token - Cannot parse access token", 190)
-        if token.revoked:
-            return None, graph_error("Error validating access token: The user has not authorized application.",
-                                     190, 400, 458)
-        if not token.usable():
-            return None, graph_error("Error validating access token: Session has expired.", 190, 400, 463)
-        if page_id is not None and page_id not in token.accounts:
-            return None, graph_error("(#200) The user hasn't authorized the application to perform this action",
-                                     200, 403)
-        if scope and scope not in token.scopes:
-            return None, graph_error(f"(#200) Requires {scope} permission to manage the object", 200, 403)
-        return token, None
+    def _authorized(self, request: Request, page_id: str | None,
+                    scope: str | None) -> tuple[Token | None, Response | None]:
+        return authorized(self, request, page_id, scope)
 
     def _usage(self, response: Response) -> Response:
         response.headers["X-App-Usage"] = json.dumps({"call_count": 1, "total_cputime": 1, "total_time": 1})
@@ -255,7 +262,8 @@ class FacebookStandIn(StandIn):
             if "reactions.summary(total_count)" in fields:
                 answer["reactions"] = {"data": [], "summary": {"total_count": stats.get("reactions", 0)}}
             if "comments.summary(true)" in fields:
-                answer["comments"] = {"data": [], "summary": {"order": "ranked", "total_count": stats.get("comments", 0),
+                answer["comments"] = {"data": [], "summary": {"order": "ranked",
+                                                             "total_count": stats.get("comments", 0),
                                                              "can_comment": True}}
             # Graph leaves `shares` out of a post nobody shared.
             if "shares" in fields.split(",") and stats.get("shares"):

@@ -202,7 +202,8 @@ class FacebookConnector(Connector):
     def authorize_url(self, *, state: str, redirect_uri: str, code_challenge: str | None) -> str:
         query = urlencode({"client_id": self.settings.facebook_client_id, "redirect_uri": redirect_uri,
                            "state": state, "scope": ",".join(self.scopes), "response_type": "code"})
-        return f"{self.settings.facebook_oauth_url.rstrip('/')}/{self.settings.facebook_graph_version}/dialog/oauth?{query}"
+        base = self.settings.facebook_oauth_url.rstrip("/")
+        return f"{base}/{self.settings.facebook_graph_version}/dialog/oauth?{query}"
 
     async def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
         app = {"client_id": self.settings.facebook_client_id, "client_secret": self.settings.facebook_client_secret}
