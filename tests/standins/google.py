@@ -94,8 +94,8 @@ class GoogleStandIn(StandIn):
         if grant_type == "refresh_token":
             old = self.token_by_refresh(form.get("refresh_token", ""))
             if old is None:
-                return JSONResponse({"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
-                                    status_code=400)
+                return JSONResponse({"error": "invalid_grant",
+                                     "error_description": "Token has been expired or revoked."}, status_code=400)
             # Google does not rotate refresh tokens: a new access token, the same refresh token, none in the answer.
             token = self.issue_token(old.accounts, old.scopes, ACCESS_TOKEN_SECONDS)
             token.refresh_token = old.refresh_token
@@ -510,7 +510,7 @@ class YouTubeStandIn(GoogleStandIn):
             metadata = session["metadata"]
             post = self.add_post(session["channel"], metadata["snippet"]["title"], snippet=metadata["snippet"],
                                  status=metadata["status"], content_type=session["content_type"],
-                                 size=session["size"], thumbnail=None)
+                                 data=session["data"], thumbnail=None)
             session["video_id"] = post.id
         await self.lose(fault)
         return JSONResponse(self.video(post), status_code=200)
