@@ -210,7 +210,8 @@ class LinkedInConnector(Connector):
         if response.status_code != 200:
             self._fail(response, creates=False, doing="reading the page's posts")
         commentary = little_text(post.text)
-        since_ms = since.replace(tzinfo=since.tzinfo or UTC).timestamp() * 1000
+        # A naive time from the database is UTC (SQLite keeps no zone).
+        since_ms = (since if since.tzinfo else since.replace(tzinfo=UTC)).timestamp() * 1000
         for element in body(response).get("elements") or []:
             created_ms = element.get("createdAt") or element.get("publishedAt") or 0
             if element.get("commentary") == commentary and created_ms >= since_ms and element.get("id"):

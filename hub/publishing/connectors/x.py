@@ -158,7 +158,9 @@ class XConnector(Connector):
 
     async def find_post(self, account: SocialAccount, post: OutgoingPost, since: datetime) -> PublishedPost | None:
         """The account's post with this text created after `since` (links compared as placeholders)."""
-        start = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # A naive time from the database is UTC (SQLite keeps no zone).
+        since = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
+        start = since.strftime("%Y-%m-%dT%H:%M:%SZ")
         query = urlencode({"max_results": 20, "start_time": start, "tweet.fields": "created_at,text"})
         async with client(self.settings) as http:
             response = await send(http, "GET", self._api(f"/2/users/{account.external_id}/tweets?{query}"),
