@@ -24,16 +24,15 @@ PAGE = 50
 # ---------------------------------------------------------------- a location's accounts
 
 
-async def _accounts_page(request: Request, session: SessionDep, actor, location, *, message: str = "",
-                         status_code: int = 200) -> HTMLResponse:
+async def _accounts_page(request: Request, session: SessionDep, actor, location) -> HTMLResponse:
     now = utcnow()
     rows = [accounts.account_view(account, now) for account in await accounts.location_accounts(session, location.id)]
     connected = request.query_params.get("connected", "")
     just_connected = next((row for row in rows if row["id"] == connected), None)
     return render(request, "accounts/connect.html", {
         "location": location, "accounts": rows, "options": accounts.connect_options(request.app.state.settings),
-        "may_manage": accounts.may_manage(actor, location), "just_connected": just_connected, "message": message,
-    }, status_code=status_code)
+        "may_manage": accounts.may_manage(actor, location), "just_connected": just_connected,
+    })
 
 
 @pages.get("/locations/{location_id}/accounts")

@@ -273,3 +273,39 @@ class TestNotConfigured:
             assert created.status_code == 201
         async with database.session() as session:
             assert await session.scalar(select(func.count()).select_from(SocialAccount)) == 1
+
+
+class TestDisconnect:
+    async def test_disconnecting_wipes_tokens_keeps_the_row_and_is_audited(self, database, settings, web_client,
+                                                                           client_as):
+        network = await make_network(database, settings, locations=2, networks=())
+        mine, other = network.locations
+        with facebook(settings, p111="Vélo Lyon"):
+            hq = await web_client(network.hq_email)
+            assert (await consent(hq, mine.id, "facebook")).status_code == 303
+            assert (await consent(hq, other.id, "facebook")).status_code == 303
+        [account] = await _accounts(database, mine.id)
+        [others] = await _accounts(database, other.id)
+        local = await web_client(network.local_emails[mine.id])
+        page = await local.get(f"/locations/{mine.id}/accounts")
+        assert 'data-testid="disconnect"' in page.text
+        refused = await local.post(f"/locations/{mine.id}/accounts/{account.id}/disconnect")
+        assert refused.status_code == 403  # no CSRF token
+        done = await local.post(f"/locations/{mine.id}/accounts/{account.id}/disconnect",
+                                data={"csrf_token": csrf_of(page.text)})
+        assert done.status_code == 303
+        [gone] = await _accounts(database, mine.id)
+        assert (gone.status, gone.access_token_encrypted, gone.refresh_token_encrypted) == ("disconnected", "", "")
+        # Through the API: another location's account is not theirs to disconnect.
+        api = await client_as(network.local_emails[mine.id], PASSWORD)
+        assert (await api.delete(f"/api/v1/locations/{other.id}/accounts/{others.id}")).status_code == 404
+        assert (await api.delete(f"/api/v1/locations/{mine.id}/accounts/{others.id}")).status_code == 404
+        hq_api = await client_as(network.hq_email, PASSWORD)
+        assert (await hq_api.delete(f"/api/v1/locations/{other.id}/accounts/{others.id}")).status_code == 204
+        listed = (await hq_api.get(f"/api/v1/locations/{other.id}/accounts")).json()
+        assert [item["health"] for item in listed] == ["disconnected"]
+        assert not any("token" in key and "expires" not in key for item in listed for key in item)
+        async with database.session() as session:
+            actions = list(await session.scalars(select(AuditEvent.action).where(
+                AuditEvent.action == "account.disconnected")))
+        assert len(actions) == 2
