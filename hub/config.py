@@ -49,10 +49,14 @@ class Settings(BaseSettings):
     # How often the cron jobs look for due work, in seconds.
     publish_poll_seconds: int = 5
     publish_max_attempts: int = 5
+    # After an error proving nothing was sent, wait this many seconds, doubled at each attempt (max 1 h).
+    publish_backoff_seconds: int = 60
 
     # Uploads: larger files, or images with more pixels, are refused (Pillow's bomb guard uses the latter).
     media_max_bytes: int = 20 * 1024 * 1024
     media_max_pixels: int = 40_000_000
+    # Videos (for YouTube) are kept as sent; YouTube itself takes up to 256 GB, we stop far earlier.
+    video_max_bytes: int = 512 * 1024 * 1024
     font_max_bytes: int = 10 * 1024 * 1024
 
     # Notifications by e-mail. Without smtp_host no mail leaves: notifications are still recorded

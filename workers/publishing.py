@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ PUBLISH_JOB = "publishing.publish"
 # Images of publications due within this delay are rendered ahead, a batch of proposals per job.
 RENDER_AHEAD = timedelta(minutes=15)
 RENDER_BATCH = 5
+ENQUEUE_BATCH = 100
 
 
 async def dispatch_due(ctx: dict[str, Any]) -> int:
@@ -21,13 +23,15 @@ async def dispatch_due(ctx: dict[str, Any]) -> int:
     renders of images due soon, so publishing does not wait for them."""
     now = utcnow()
     async with ctx["database"].session() as session:
-        due = await publishing.due_publications(session, now)
+        due = await publishing.queue_due(session, now)
         soon = await publishing.proposals_needing_images(session, now + RENDER_AHEAD)
     pool = ctx.get("redis") or await get_pool()
-    for publication_id, attempt, due_at in due:
-        # The due time is in the id: a publication put back by a rate limit (same attempt) gets a new job.
-        await pool.enqueue_job(PUBLISH_JOB, publication_id,
-                               _job_id=f"{PUBLISH_JOB}:{publication_id}:{attempt}:{int(due_at.timestamp())}")
+    # Enqueued a hundred at a time, concurrently: one by one, a storm of thousands takes tens of seconds.
+    for start in range(0, len(due), ENQUEUE_BATCH):
+        await asyncio.gather(*(
+            pool.enqueue_job(PUBLISH_JOB, publication_id, _job_id=f"{PUBLISH_JOB}:{publication_id}:{queued_at.timestamp():.3f}")
+            for publication_id, queued_at in due[start:start + ENQUEUE_BATCH]
+        ))
     for start in range(0, len(soon), RENDER_BATCH):
         batch = soon[start:start + RENDER_BATCH]
         await pool.enqueue_job(RENDER_JOB, batch, _job_id=f"{RENDER_JOB}:{batch[0]}:{len(batch)}",

@@ -38,7 +38,8 @@ class WorkerSettings:
         cron(publishing.dispatch_due, name="publishing.dispatch_due", second=EVERY_5_SECONDS, unique=True),
         cron(approvals.apply_deadlines, name="proposals.apply_deadlines", second=EVERY_MINUTE, unique=True),
         cron(stats.collect, name="stats.collect", second=EVERY_MINUTE, unique=True),
-        cron(publishing.reconcile, name="publishing.reconcile", second=EVERY_MINUTE, unique=True),
+        # Unknown outcomes are settled soon: the post is either live already or waits for its resend.
+        cron(publishing.reconcile, name="publishing.reconcile", second={0, 15, 30, 45}, unique=True),
         cron(notifications.remind, name="notifications.remind", second=EVERY_MINUTE, unique=True),
         cron(notifications.escalate, name="notifications.escalate", second=EVERY_MINUTE, unique=True),
         cron(notifications.digest, name="notifications.digest", minute={0, 15, 30, 45}, second=EVERY_MINUTE,

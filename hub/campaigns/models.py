@@ -60,6 +60,10 @@ class PostRevision(IdMixin, TimestampMixin, Base):
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The branded image: {"media_id": photo, "texts": {"headline": "…{city}…", "subline", "cta", "legal"}}; {} for none.
     image: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A video of the brand's library (YouTube publishes videos only).
+    video_id: Mapped[str | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"), default=None)
+    # Per-network choices: {"google_business": {"topic_type": "OFFER", "call_to_action": {…}, …}}.
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Either one instant for every location, or a wall-clock time ("2026-12-01T10:00") that each
     # location reads on its own clock. Neither: out as soon as approved.
     publish_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -13,6 +13,85 @@ from hub.publishing.models import NETWORKS
 from hub.validation import only_known
 
 IMAGE_TEXT_ZONES = ("headline", "subline", "cta", "legal")
+# Google Business Profile's post kinds and buttons (localPosts reference).
+GBP_TOPICS = ("STANDARD", "EVENT", "OFFER", "ALERT")
+GBP_ACTIONS = ("BOOK", "ORDER", "SHOP", "LEARN_MORE", "SIGN_UP", "CALL")
+
+
+class CallToAction(BaseModel):
+    """The button of a Google Business Profile post; CALL dials the location's phone, so it has no URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action_type: str
+    url: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CallToAction:
+        if self.action_type not in GBP_ACTIONS:
+            raise ValueError(f"action_type is one of {', '.join(GBP_ACTIONS)}")
+        if self.action_type == "CALL" and self.url:
+            raise ValueError("a CALL button dials the location's phone: remove its url")
+        if self.action_type != "CALL" and not (self.url or "").startswith(("https://", "http://")):
+            raise ValueError(f"a {self.action_type} button needs a url starting with https://")
+        return self
+
+
+class GoogleEvent(BaseModel):
+    """When an EVENT or OFFER post runs, in the location's wall-clock time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=58)
+    start: str
+    end: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GoogleEvent:
+        for value in (self.start, self.end):
+            if not _LOCAL_TIME.match(value):
+                raise ValueError("write start and end as YYYY-MM-DDTHH:MM, e.g. 2026-12-01T10:00")
+            datetime.fromisoformat(value)
+        if self.end <= self.start:
+            raise ValueError("the event must end after it starts")
+        return self
+
+
+class GoogleOffer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    coupon_code: str = Field(default="", max_length=58)
+    redeem_online_url: str = Field(default="", max_length=2000)
+    terms_conditions: str = Field(default="", max_length=5000)
+
+
+class GoogleBusinessOptions(BaseModel):
+    """How a post shows on Google Business Profile."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topic_type: str = "STANDARD"
+    call_to_action: CallToAction | None = None
+    event: GoogleEvent | None = None
+    offer: GoogleOffer | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GoogleBusinessOptions:
+        if self.topic_type not in GBP_TOPICS:
+            raise ValueError(f"topic_type is one of {', '.join(GBP_TOPICS)}")
+        if self.topic_type in ("EVENT", "OFFER") and self.event is None:
+            raise ValueError(f"an {self.topic_type} post needs an event: give its title, start and end")
+        if self.offer is not None and self.topic_type != "OFFER":
+            raise ValueError("offer details only go with topic_type OFFER")
+        return self
+
+
+class NetworkOptions(BaseModel):
+    """Per-network choices of a post."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    google_business: GoogleBusinessOptions | None = None
 SLOT = re.compile(r"\[\[([a-z][a-z0-9_]{0,39})\]\]")
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
@@ -92,6 +171,9 @@ class PostCreate(BaseModel):
     slots: dict[str, SlotSpec] = Field(default_factory=dict, description="For editable='slots': [[name]] in the text")
     media_id: str | None = Field(default=None, description="Photo of the branded image (from POST /api/v1/media)")
     image_texts: dict[str, str] = Field(default_factory=dict, description="headline, subline, cta, legal; variables allowed")
+    video_id: str | None = Field(default=None, description="A video from POST /api/v1/media (YouTube publishes videos only)")
+    options: NetworkOptions = Field(default_factory=NetworkOptions,
+                                    description="Per-network choices, e.g. Google's topic_type and call_to_action")
     publish_at: AwareDatetime | None = None
     publish_at_local: str | None = Field(default=None, description="Wall-clock time on each location's clock, e.g. 2026-12-01T10:00")
 
@@ -133,6 +215,9 @@ class PostCreate(BaseModel):
         stray = [name for name in self.variants if name not in self.networks]
         if stray:
             raise ValueError(f"variants for network(s) the post does not target: {', '.join(stray)}")
+        if "youtube" in self.networks and not self.video_id:
+            raise ValueError("YouTube publishes videos only: upload one with POST /api/v1/media and give its id as "
+                             "video_id, or leave youtube out of networks")
         written = {name for text in (self.body, *self.variants.values()) for name in SLOT.findall(text)}
         if self.editable == "slots":
             if not self.slots:
@@ -156,6 +241,8 @@ class PostRead(BaseModel):
     editable: str
     slots: dict[str, Any]
     image: dict[str, Any]
+    video_id: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
     publish_at: datetime | None
     publish_at_local: str | None
     created_at: datetime

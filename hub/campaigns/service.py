@@ -86,8 +86,9 @@ async def create_post(session: AsyncSession, actor: Actor, campaign: Campaign, d
     await session.flush()
     revision = PostRevision(
         post_id=post.id, number=1, body=data.body, networks=data.networks, variants=data.variants,
-        editable=data.editable, slots={name: spec.model_dump() for name, spec in data.slots.items()}, image=image, publish_at=data.publish_at, publish_at_local=data.publish_at_local,
-        created_by=actor.user.id,
+        editable=data.editable, slots={name: spec.model_dump() for name, spec in data.slots.items()}, image=image,
+        video_id=await _video(session, campaign.brand_id, data), options=_options(data),
+        publish_at=data.publish_at, publish_at_local=data.publish_at_local, created_by=actor.user.id,
     )
     session.add(revision)
     await session.flush()
@@ -105,6 +106,24 @@ async def _image_spec(session: AsyncSession, brand_id: str, data: PostCreate) ->
         raise Invalid("No image with id {id} in your library: upload it with POST /api/v1/media first.",
                       id=data.media_id, errors=[{"field": "media_id", "message": "unknown image"}])
     return {"media_id": data.media_id, "texts": data.image_texts}
+
+
+async def _video(session: AsyncSession, brand_id: str, data: PostCreate) -> str | None:
+    """The post's video, checked to be a video of the brand's library."""
+    if not data.video_id:
+        return None
+    content_type = await session.scalar(select(Media.content_type).where(Media.id == data.video_id,
+                                                                         Media.brand_id == brand_id))
+    if content_type is None or not content_type.startswith("video/"):
+        raise Invalid("No video with id {id} in your library: upload it with POST /api/v1/media first.",
+                      id=data.video_id, errors=[{"field": "video_id", "message": "unknown video"}])
+    return data.video_id
+
+
+def _options(data: PostCreate) -> dict:
+    """The per-network choices that were given (networks the post does not target are dropped)."""
+    given = data.options.model_dump(exclude_none=True)
+    return {network: value for network, value in given.items() if network in data.networks}
 
 
 async def get_post(session: AsyncSession, actor: Actor, post_id: str) -> tuple[Post, PostRevision]:
@@ -135,7 +154,7 @@ def post_read(post: Post, revision: PostRevision) -> PostRead:
     return PostRead(
         id=post.id, campaign_id=post.campaign_id, status=post.status, revision=revision.number, body=revision.body,
         networks=revision.networks, variants=revision.variants, editable=revision.editable, slots=revision.slots,
-        image=revision.image,
+        image=revision.image, video_id=revision.video_id, options=revision.options or {},
         publish_at=revision.publish_at, publish_at_local=revision.publish_at_local, created_at=post.created_at,
     )
 
@@ -156,6 +175,7 @@ async def revise_post(session: AsyncSession, actor: Actor, post: Post, data: Pos
         post_id=post.id, number=post.current_revision + 1, body=data.body, networks=data.networks,
         variants=data.variants, editable=data.editable,
         slots={name: spec.model_dump() for name, spec in data.slots.items()}, image=image,
+        video_id=await _video(session, post.brand_id, data), options=_options(data),
         publish_at=data.publish_at, publish_at_local=data.publish_at_local, created_by=actor.user.id,
     )
     session.add(revision)

@@ -30,12 +30,16 @@ async def _read(upload: UploadFile | None, limit: int) -> bytes:
 
 @router.post("/api/v1/media", status_code=201, tags=["media"])
 async def upload(request: Request, actor: ApiActor, session: SessionDep, file: UploadFile | None = None) -> dict[str, Any]:
-    """Add a JPEG, PNG or WebP image to the brand's library (checked by content, metadata stripped)."""
+    """Add a JPEG, PNG or WebP image (checked by content, metadata stripped) or an MP4/MOV/WebM
+    video (for YouTube) to the brand's library."""
     require_brand(actor)
     if actor.role == "viewer":
         raise Forbidden("Viewers cannot upload images.")
     settings = request.app.state.settings
-    raw = await _read(file, settings.media_max_bytes)
+    head = await _read(file, 15)
+    # The first bytes say whether this is a video, which has its own (larger) limit.
+    limit = settings.video_max_bytes if media.video_type(head) else settings.media_max_bytes
+    raw = head + await file.read(limit + 1 - len(head))
     item = await media.upload_media(session, get_storage(settings), settings, actor, raw, file.filename or "")
     return media.media_read(item, settings.base_url)
 

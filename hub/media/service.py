@@ -87,10 +87,33 @@ def clean_image(raw: bytes, settings: Settings) -> CleanImage:
     return CleanImage(output.getvalue(), ACCEPTED_FORMATS[kind], image.width, image.height)
 
 
+def video_type(raw: bytes) -> str | None:
+    """The content type of a video by its first bytes (MP4, QuickTime, WebM), or None."""
+    if raw[4:8] == b"ftyp":
+        return "video/quicktime" if raw[8:12] == b"qt  " else "video/mp4"
+    if raw[:4] == b"\x1a\x45\xdf\xa3":
+        return "video/webm"
+    return None
+
+
+def checked_video(raw: bytes, settings: Settings) -> CleanImage:
+    """A video upload, checked by its container signature and size (kept as sent: re-encoding is YouTube's job)."""
+    if len(raw) > settings.video_max_bytes:
+        raise TooLarge("The video is {size} MB; the limit is {limit} MB: send a shorter or smaller one.",
+                       size=round(len(raw) / 1048576, 1), limit=settings.video_max_bytes // 1048576)
+    content_type = video_type(raw)
+    if content_type is None:
+        raise UnsupportedMedia("This file is not an MP4, MOV or WebM video: export it as MP4.")
+    return CleanImage(raw, content_type, 0, 0)
+
+
 async def upload_media(session: AsyncSession, storage: Storage, settings: Settings, actor: Actor, raw: bytes,
                        filename: str = "") -> Media:
-    """Add an image to the brand's library (the same picture twice is stored once)."""
-    clean = await asyncio.to_thread(clean_image, raw, settings)
+    """Add an image (checked and re-encoded) or a video to the brand's library (the same file twice is stored once)."""
+    if video_type(raw):
+        clean = checked_video(raw, settings)
+    else:
+        clean = await asyncio.to_thread(clean_image, raw, settings)
     digest = hashlib.sha256(clean.data).hexdigest()
     existing = await session.scalar(select(Media).where(Media.brand_id == actor.brand_id, Media.sha256 == digest))
     if existing:

@@ -58,6 +58,9 @@ class Publication(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
+    # When a publish job was last queued for it: queued again only if that job has not run by
+    # then (its worker died), so a lost job never strands a publication.
+    queued_at: Mapped[datetime | None] = mapped_column(default=None)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)
     url: Mapped[str | None] = mapped_column(Text, default=None)

@@ -21,6 +21,7 @@ from hub.linting.service import has_errors, lint_text
 from hub.locations.models import Location
 from hub.locations.service import visible_locations
 from hub.proposals.localize import raw_variables
+from hub.campaigns.models import PostRevision
 from hub.proposals.models import GOING_OUT, Proposal, ProposalImage
 from hub.publishing.connectors import CONNECTORS, get_connector
 from hub.publishing.connectors.base import (
@@ -130,22 +131,31 @@ def _cooling(now: datetime):
     )).exists()
 
 
-async def due_publications(session: AsyncSession, now: datetime, limit: int = 2000) -> list[tuple[str, int, datetime]]:
-    """(id, attempt, due_at) of scheduled publications whose time has come, oldest first, except
-    those whose network or account is cooling down."""
-    rows = await session.execute(
-        select(Publication.id, Publication.attempt, Publication.due_at)
-        .where(Publication.status == "scheduled", Publication.due_at <= now, ~_cooling(now))
+# A publish job not started this long after it was queued is presumed lost with its worker.
+REQUEUE_AFTER = timedelta(minutes=2)
+
+
+async def queue_due(session: AsyncSession, now: datetime, limit: int = 2000) -> list[tuple[str, datetime]]:
+    """Mark the scheduled publications whose time has come as queued now, oldest first, except those
+    whose network or account is cooling down or whose job was queued recently; their (id, queued_at).
+
+    The caller enqueues one job per pair, with `queued_at` in the job id: a publication whose job
+    was lost (worker killed) gets a new job after REQUEUE_AFTER; a job that runs twice is harmless,
+    since the claim lets only one through."""
+    ids = list(await session.scalars(
+        select(Publication.id)
+        .where(Publication.status == "scheduled", Publication.due_at <= now, ~_cooling(now),
+               or_(Publication.queued_at.is_(None), Publication.queued_at < now - REQUEUE_AFTER))
         .order_by(Publication.due_at)
         .limit(limit)
-    )
-    return [(row[0], row[1], row[2]) for row in rows]
+    ))
+    if ids:
+        await session.execute(update(Publication).where(Publication.id.in_(ids)).values(queued_at=now))
+    return [(publication_id, now) for publication_id in ids]
 
 
 async def proposals_needing_images(session: AsyncSession, before: datetime, limit: int = 2000) -> list[str]:
     """Proposals with a scheduled publication due before `before` whose post has an image not rendered yet."""
-    from hub.campaigns.models import PostRevision
-
     rows = await session.scalars(
         select(Proposal.id).distinct()
         .join(Publication, Publication.proposal_id == Proposal.id)
@@ -182,17 +192,54 @@ async def cool_down(session: AsyncSession, key: str, until: datetime, reason: st
                           .values(until=until, reason=reason))
 
 
-async def _image(session: AsyncSession, settings: Settings, proposal: Proposal, network: str) -> tuple[str | None, bytes | None]:
+async def _image(session: AsyncSession, settings: Settings, proposal: Proposal, revision: PostRevision,
+                 network: str) -> tuple[str | None, bytes | None]:
     """The proposal's image on `network` (rendered now if nobody viewed it yet): a signed public
     link for networks that fetch by URL, and the bytes for those that take an upload."""
     from hub.media.service import proposal_image, public_render_url
     from hub.media.storage import get_storage
-    from hub.proposals.service import revision_of
 
-    if not (await revision_of(session, proposal)).image:
+    if not revision.image:
         return None, None
     data, key = await proposal_image(session, get_storage(settings), proposal, network)
     return public_render_url(settings, key), data
+
+
+async def _video(session: AsyncSession, settings: Settings, revision: PostRevision) -> tuple[bytes | None, str]:
+    """The post's video and its content type (YouTube), or (None, "")."""
+    from hub.media.models import Media
+    from hub.media.storage import get_storage
+
+    media = await session.get(Media, revision.video_id) if revision.video_id else None
+    if media is None:
+        return None, ""
+    return await get_storage(settings).get(media.storage_key), media.content_type
+
+
+def _google_time(value: str) -> tuple[dict[str, int], dict[str, int]]:
+    moment = datetime.fromisoformat(value)
+    return ({"year": moment.year, "month": moment.month, "day": moment.day},
+            {"hours": moment.hour, "minutes": moment.minute})
+
+
+def connector_options(network: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A post's choices for `network` in the shape the network's API takes."""
+    if network != "google_business" or not options:
+        return dict(options or {})
+    result: dict[str, Any] = {"topic_type": options.get("topic_type", "STANDARD")}
+    if options.get("call_to_action"):
+        action = options["call_to_action"]
+        result["call_to_action"] = {"actionType": action["action_type"], **({"url": action["url"]} if action.get("url") else {})}
+    if options.get("event"):
+        event = options["event"]
+        (start_date, start_time), (end_date, end_time) = _google_time(event["start"]), _google_time(event["end"])
+        result["event"] = {"title": event["title"], "schedule": {"startDate": start_date, "startTime": start_time,
+                                                                 "endDate": end_date, "endTime": end_time}}
+    if options.get("offer"):
+        offer = options["offer"]
+        result["offer"] = {"couponCode": offer.get("coupon_code", ""), "redeemOnlineUrl": offer.get("redeem_online_url", ""),
+                           "termsConditions": offer.get("terms_conditions", "")}
+    return result
 
 
 def _progress_saver(database: Database, publication_id: str):
@@ -269,7 +316,11 @@ async def _publish(database: Database, settings: Settings, publication_id: str, 
             await session.flush()
             await _emit_settled(session, publication.id)
             return "failed"
-        image_url, image = await _image(session, settings, proposal, publication.network)
+        from hub.proposals.service import revision_of  # (proposals import this module)
+
+        revision = await revision_of(session, proposal)
+        image_url, image = await _image(session, settings, proposal, revision, publication.network)
+        video, video_type = await _video(session, settings, revision) if publication.network == "youtube" else (None, "")
         if proposal.blocked:
             publication.status = "failed"
             publication.error = "The image breaks a rule (its text does not fit, or cannot be read): fix it, then reschedule."
@@ -277,7 +328,10 @@ async def _publish(database: Database, settings: Settings, publication_id: str, 
             await _emit_settled(session, publication.id)
             return "failed"
         outgoing = OutgoingPost(publication_id=publication.id, network=publication.network, text=text,
-                                image_url=image_url, image=image, locale=location.locale,
+                                image_url=image_url, image=image, video=video, video_type=video_type or "video/mp4",
+                                locale=location.locale,
+                                options=connector_options(publication.network,
+                                                          (revision.options or {}).get(publication.network, {})),
                                 progress=dict(publication.progress or {}),
                                 save_progress=_progress_saver(database, publication.id))
         attempt = publication.attempt
@@ -291,17 +345,18 @@ async def _publish(database: Database, settings: Settings, publication_id: str, 
         async with database.session() as session:
             await cool_down(session, key, until, str(error))
         await _finish(database, publication_id, status="scheduled", due_at=until, attempt=attempt - 1,
-                      error=str(error))
+                      queued_at=None, error=str(error))
         log.info("publishing.rate_limited publication_id=%s key=%s seconds=%.0f", publication_id, key,
                  error.retry_after)
         return "scheduled"
     except TransientBeforeSend as error:
-        delay = error.retry_after or min(60 * 2 ** attempt, 3600)
+        delay = error.retry_after or min(settings.publish_backoff_seconds * 2 ** (attempt - 1), 3600)
         if attempt >= settings.publish_max_attempts:
             await _finish(database, publication_id, status="failed",
                           error=f"Gave up after {attempt} attempts: {error}")
             return "failed"
-        await _finish(database, publication_id, status="scheduled", due_at=now + timedelta(seconds=delay), error=str(error))
+        await _finish(database, publication_id, status="scheduled", due_at=now + timedelta(seconds=delay),
+                      queued_at=None, error=str(error))
         return "scheduled"
     except OutcomeUnknown as error:
         await _finish(database, publication_id, status="unconfirmed", error=str(error))
@@ -355,7 +410,7 @@ async def reconcile(database: Database, settings: Settings, now: datetime | None
                           "published_at": found.published_at, "error": None}
                 counts["published"] += 1
             else:
-                values = {"status": "scheduled", "due_at": now}
+                values = {"status": "scheduled", "due_at": now, "queued_at": None}
                 counts["rescheduled"] += 1
             settled = await session.execute(update(Publication)
                                             .where(Publication.id == publication.id, Publication.status == "unconfirmed")

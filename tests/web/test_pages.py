@@ -365,9 +365,9 @@ class TestSandboxAndLocations:
         token = csrf_of((await client.get(f"/proposals/{ids[location.id]}")).text)
         await client.post(f"/proposals/{ids[location.id]}/approve", data={"csrf_token": token})
         async with database.session() as session:
-            due = await publishing.due_publications(session, utcnow())
+            due = await publishing.queue_due(session, utcnow())
         assert len(due) == 2
-        for publication_id, _attempt, _due_at in due:
+        for publication_id, _queued_at in due:
             assert await publishing.publish(database, settings, publication_id) == "published"
 
         page = await client.get(f"/proposals/{ids[location.id]}")

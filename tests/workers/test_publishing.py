@@ -62,7 +62,7 @@ class TestExactlyOnce:
         [publication] = await _publications(database)
         assert publication.due_at == publish_at
         async with database.session() as session:
-            assert await publishing.due_publications(session, utcnow()) == []
+            assert await publishing.queue_due(session, utcnow()) == []
         assert await publishing.publish(database, settings, publication.id) == "skipped"
         assert await publishing.publish(database, settings, publication.id, now=publish_at) == "published"
 

@@ -161,13 +161,6 @@ class Connector(abc.ABC):
         """The account's refresh token, decrypted, or "" when it has none."""
         return decrypt_token(self.settings, account.refresh_token_encrypted)
 
-
-def decrypt_token(settings: Any, encrypted: str) -> str:
-    """A token stored encrypted (any of the configured token keys opens it)."""
-    from hub.accounts.security import settings_token_cipher
-
-    return settings_token_cipher(settings).decrypt(encrypted.encode()).decode() if encrypted else ""
-
     @abc.abstractmethod
     async def create_post(self, account: SocialAccount, post: OutgoingPost) -> PublishedPost:
         """Publish `post` on `account`."""
@@ -183,3 +176,10 @@ def decrypt_token(settings: Any, encrypted: str) -> str:
     @abc.abstractmethod
     async def refresh_token(self, account: SocialAccount) -> TokenSet | None:
         """A fresh token for the account, or None when its token does not expire."""
+
+
+def decrypt_token(settings: Any, encrypted: str) -> str:
+    """A token stored encrypted (any of the configured token keys opens it)."""
+    from hub.accounts.security import settings_token_cipher
+
+    return settings_token_cipher(settings).decrypt(encrypted.encode()).decode() if encrypted else ""
