@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hub.accounts import service as accounts
@@ -156,16 +156,19 @@ async def get_location(location_id: str, actor: ApiActor, session: SessionDep) -
 
 
 @router.post("/locations/{location_id}/accounts", status_code=201, tags=["locations"])
-async def connect_account(location_id: str, data: AccountCreate, request: Request, actor: ApiActor,
-                          session: SessionDep) -> dict[str, Any]:
-    """Connect a social account with tokens an admin already holds (the tokens are never returned)."""
+async def connect_account(location_id: str, data: AccountCreate, request: Request, response: Response,
+                          actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """Connect a social account with tokens an admin already holds (the tokens are never returned).
+    The same account again reconnects it with the new tokens (200)."""
     location = await locations.get_location(session, actor, location_id)
     require_hq(actor)
-    account = await publishing.connect_account(
+    account, created = await publishing.connect_account(
         session, request.app.state.settings, location, network=data.network, external_id=data.external_id,
         access_token=data.access_token, refresh_token=data.refresh_token, expires_at=data.expires_at,
-        connector=data.connector, display_name=data.display_name,
+        connector=data.connector, display_name=data.display_name, actor=actor,
     )
+    if not created:
+        response.status_code = 200
     return publishing.account_read(account)
 
 

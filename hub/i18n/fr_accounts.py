@@ -13,6 +13,7 @@ MESSAGES: dict[str, str] = {
     "Unknown network '{network}': use one of {networks}.": "Réseau « {network} » inconnu : utilisez l'un de {networks}.",
     "{network} accounts cannot be connected through OAuth yet: attach them with tokens through the API (POST /api/v1/locations/<id>/accounts).": "Les comptes {network} ne peuvent pas encore être connectés par OAuth : rattachez-les avec leurs jetons par l'API (POST /api/v1/locations/<id>/accounts).",
     "The admin must set {variables} (the app credentials from {network}'s developer portal) before accounts can be connected.": "L'administrateur doit renseigner {variables} (les identifiants de l'application, sur le portail développeurs de {network}) avant de pouvoir connecter des comptes.",
+    "A {network} account needs the access_token the network gave for it (or connect it through the location's accounts page).": "Un compte {network} a besoin du jeton d'accès (access_token) donné par le réseau (ou connectez-le depuis la page des comptes du point de vente).",
     "Pick one of the listed pages.": "Choisissez l'une des pages proposées.",
     "No account with id {id} on this location.": "Aucun compte d'identifiant {id} sur ce point de vente.",
     "Only HQ (hq_admin or hq_editor) sees the octopus map.": "Seul le siège (hq_admin ou hq_editor) voit la carte de la pieuvre.",

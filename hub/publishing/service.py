@@ -15,6 +15,7 @@ from hub.accounts.actor import Actor
 from hub.accounts.security import settings_token_cipher
 from hub.config import Settings, parse_duration
 from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
+from hub.audit.service import record
 from hub.errors import Conflict, Invalid
 from hub.brandkit.service import lint_rules
 from hub.linting.service import has_errors, lint_text
@@ -42,9 +43,10 @@ log = logging.getLogger("pieuvre.publishing")
 async def connect_account(
     session: AsyncSession, settings: Settings, location: Location, *, network: str, external_id: str,
     access_token: str, refresh_token: str | None = None, expires_at: datetime | None = None,
-    connector: str | None = None, display_name: str = "",
-) -> SocialAccount:
-    """Attach an account to a location with tokens an admin already holds (stored encrypted)."""
+    connector: str | None = None, display_name: str = "", actor: Actor | None = None,
+) -> tuple[SocialAccount, bool]:
+    """Attach an account to a location with tokens an admin already holds (stored encrypted), or
+    reconnect it with new tokens when the location has it already; (account, created)."""
     if network not in NETWORKS:
         raise Invalid("Unknown network '{network}': use one of {networks}.", network=network, networks=", ".join(NETWORKS),
                       errors=[{"field": "network", "message": f"one of {', '.join(NETWORKS)}"}])
@@ -52,24 +54,36 @@ async def connect_account(
     if connector not in CONNECTORS:
         raise Invalid("No connector named '{name}' yet: available are {names}.", name=connector,
                       names=", ".join(CONNECTORS), errors=[{"field": "connector", "message": "unknown connector"}])
-    taken = await session.scalar(select(SocialAccount.id).where(
+    if connector != "sandbox" and not access_token.strip():
+        raise Invalid("A {network} account needs the access_token the network gave for it (or connect it through "
+                      "the location's accounts page).", network=network,
+                      errors=[{"field": "access_token", "message": "required"}])
+    cipher = settings_token_cipher(settings)
+    values = {
+        "connector": connector, "display_name": display_name or external_id,
+        "access_token_encrypted": cipher.encrypt(access_token.encode()).decode() if access_token else "",
+        "refresh_token_encrypted": cipher.encrypt(refresh_token.encode()).decode() if refresh_token else "",
+        "expires_at": expires_at, "status": "active", "status_detail": "", "broken_notified_at": None,
+    }
+    account = await session.scalar(select(SocialAccount).where(
         SocialAccount.location_id == location.id, SocialAccount.network == network,
         SocialAccount.external_id == external_id,
     ))
-    if taken:
-        raise Conflict("This location already has the {network} account {external_id}.", network=network,
-                       external_id=external_id)
-    cipher = settings_token_cipher(settings)
-    account = SocialAccount(
-        brand_id=location.brand_id, location_id=location.id, network=network, connector=connector,
-        external_id=external_id, display_name=display_name or external_id,
-        access_token_encrypted=cipher.encrypt(access_token.encode()).decode() if access_token else "",
-        refresh_token_encrypted=cipher.encrypt(refresh_token.encode()).decode() if refresh_token else "",
-        expires_at=expires_at,
-    )
-    session.add(account)
+    created = account is None
+    before = None if created else {"status": account.status, "status_detail": account.status_detail}
+    if created:
+        account = SocialAccount(brand_id=location.brand_id, location_id=location.id, network=network,
+                                external_id=external_id, **values)
+        session.add(account)
+    else:
+        for name, value in values.items():
+            setattr(account, name, value)
     await session.flush()
-    return account
+    record(session, brand_id=location.brand_id, actor_id=actor.user.id if actor else None,
+           action="account.connected" if created else "account.reconnected", subject_type="social_account",
+           subject_id=account.id, before=before,
+           after={"network": network, "external_id": external_id, "location_id": location.id, "connector": connector})
+    return account, created
 
 
 def account_read(account: SocialAccount) -> dict[str, Any]:
@@ -77,7 +91,8 @@ def account_read(account: SocialAccount) -> dict[str, Any]:
     return {
         "id": account.id, "location_id": account.location_id, "network": account.network,
         "connector": account.connector, "external_id": account.external_id, "display_name": account.display_name,
-        "status": account.status, "expires_at": account.expires_at, "created_at": account.created_at,
+        "status": account.status, "status_detail": account.status_detail, "expires_at": account.expires_at,
+        "created_at": account.created_at,
     }
 
 

@@ -37,7 +37,7 @@ async def _youtube_account(database, settings, standin, network, expires_in=600)
     token = standin.issue_token({"UC1"}, {UPLOAD_SCOPE, READONLY_SCOPE}, expires_in, refresh=True)
     async with database.session() as session:
         location = await session.get(Location, network.locations[0].id)
-        account = await connect_account(session, settings, location, network="youtube", external_id="UC1",
+        account, _ = await connect_account(session, settings, location, network="youtube", external_id="UC1",
                                         access_token=token.value, refresh_token=token.refresh_token,
                                         expires_at=utcnow() + timedelta(seconds=expires_in), display_name="Vélo TV")
     return account, token

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hub.locations.models import Location, LocationTag
 from tests.factories import PASSWORD, make_network
@@ -517,6 +517,40 @@ class TestConnectAccount:
         cipher = token_cipher([settings.resolved_secret_key()])
         assert cipher.decrypt(account.access_token_encrypted.encode()).decode() == access
         assert cipher.decrypt(account.refresh_token_encrypted.encode()).decode() == refresh
+
+    async def test_the_same_account_again_reconnects_it_with_new_tokens(self, hq, database, settings):
+        from hub.audit.models import AuditEvent
+        from hub.publishing.models import SocialAccount
+        from hub.publishing.connectors.base import decrypt_token
+
+        location = (await hq.post("/api/v1/locations", json=LYON)).json()
+        url = f"/api/v1/locations/{location['id']}/accounts"
+        first = await hq.post(url, json={"network": "x", "external_id": "42", "access_token": "old-token"})
+        assert first.status_code == 201, first.text
+        async with database.session() as session:
+            await session.execute(update(SocialAccount).values(status="expired", status_detail="Token expired."))
+        again = await hq.post(url, json={"network": "x", "external_id": "42", "access_token": "new-token"})
+        assert again.status_code == 200, again.text
+        assert again.json()["id"] == first.json()["id"]
+        assert (again.json()["status"], again.json()["status_detail"]) == ("active", "")
+        async with database.session() as session:
+            [account] = list(await session.scalars(select(SocialAccount)))
+            actions = list(await session.scalars(select(AuditEvent.action).where(
+                AuditEvent.subject_id == account.id).order_by(AuditEvent.created_at)))
+        assert decrypt_token(settings, account.access_token_encrypted) == "new-token"
+        assert actions == ["account.connected", "account.reconnected"]
+
+    async def test_a_real_network_account_needs_its_token_and_nothing_is_stored_without(self, hq, database):
+        from hub.publishing.models import SocialAccount
+
+        location = (await hq.post("/api/v1/locations", json=LYON)).json()
+        response = await hq.post(f"/api/v1/locations/{location['id']}/accounts",
+                                 json={"network": "linkedin", "external_id": "123", "access_token": " "})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "access_token"
+        assert "access_token" in response.json()["detail"]
+        async with database.session() as session:
+            assert list(await session.scalars(select(SocialAccount))) == []
 
     async def test_unknown_network_is_422(self, hq):
         location = (await hq.post("/api/v1/locations", json=LYON)).json()

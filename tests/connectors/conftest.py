@@ -39,6 +39,6 @@ async def connected_account(database, settings, network: str, external_id: str, 
         from hub.locations.models import Location
 
         location = await session.get(Location, result.locations[0].id)
-        account = await connect_account(session, settings, location, network=network, external_id=external_id,
+        account, _ = await connect_account(session, settings, location, network=network, external_id=external_id,
                                         access_token=access_token, refresh_token=refresh_token, expires_at=expires_at)
     return account
