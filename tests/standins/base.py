@@ -5,10 +5,11 @@ A network's stand-in subclasses `StandIn`, adds its routes to `self.app` in `rou
 says how its own errors look (`error_response`). Its handlers call `self.fault(operation,
 account)` where the real network could fail, and apply what it returns:
 
-    fault = self.fault("create", page_id)
-    if fault: return fault          # a 429, 500 or 401 in the network's own shape
+    response, fault = await self.fault("create", page_id)
+    if response is not None:
+        return response             # a 429, 5xx or 401 in the network's own shape
     post = self.add_post(...)       # the post exists from here on
-    await self.after_create()       # "lost_response": the answer never arrives
+    await self.lose(fault)          # "lost_response": the answer arrives after the client gave up
 
 Faults: "latency" (answer late), "rate_limit" (429 with the network's retry headers),
 "server_error" (a 5xx; nothing was created), "expired_token" (the token is refused),
