@@ -368,7 +368,7 @@ async def _publish(database: Database, settings: Settings, publication_id: str, 
         delay = error.retry_after or min(settings.publish_backoff_seconds * 2 ** (attempt - 1), 3600)
         if attempt >= settings.publish_max_attempts:
             await _finish(database, publication_id, status="failed",
-                          error=f"Gave up after {attempt} attempts: {error}")
+                          error="Gave up after {attempt} attempts: {error}".format(attempt=attempt, error=error))
             return "failed"
         await _finish(database, publication_id, status="scheduled", due_at=now + timedelta(seconds=delay),
                       queued_at=None, error=str(error))
