@@ -24,6 +24,7 @@ DEMO_PASSWORD = "pieuvre-demo"
 HQ_EMAIL = "hq@velo-lumiere.example"
 EDITOR_EMAIL = "editor@velo-lumiere.example"
 DEMO_NETWORKS = ("facebook", "instagram", "linkedin")
+BROKEN_ACCOUNT = ("FR-MRS", "instagram")
 
 # (code, city, region, country, locale, time zone, phone)
 CITIES = [
@@ -85,9 +86,13 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
                                           ui_language="fr" if locale.startswith("fr") else "en")
         await accounts.add_membership(session, user, brand.id, "local_manager", [location.id])
         for network in DEMO_NETWORKS:
-            await connect_account(session, settings, location, network=network, connector="sandbox",
-                                  external_id=f"sandbox-{network}-{code.lower()}", access_token="",
-                                  display_name=f"Vélo Lumière {city}")
+            account, _ = await connect_account(session, settings, location, network=network, connector="sandbox",
+                                               external_id=f"sandbox-{network}-{code.lower()}", access_token="",
+                                               display_name=f"Vélo Lumière {city}")
+            if (code, network) == BROKEN_ACCOUNT:
+                # One arm to mend, so the octopus map shows what a broken account looks like.
+                account.status = "expired"
+                account.status_detail = "Instagram access has expired or is no longer valid: reconnect the account."
     hq_actor = await accounts.actor_for(session, hq, "fr")
     campaign = await create_campaign(session, hq_actor, CampaignCreate(
         name="Printemps en selle", objective="promotion", approval_policy="approval_required",
