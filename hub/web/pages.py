@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,13 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from hub.accounts import service as accounts
 from hub.accounts.actor import Actor
 from hub.accounts.security import new_secret, same
 from hub.campaigns import service as campaigns
 from hub.campaigns.models import APPROVAL_POLICIES, OBJECTIVES, Campaign
-from hub.campaigns.schemas import IMAGE_TEXT_ZONES, CampaignCreate, PostCreate, Target
+from hub.campaigns.schemas import GBP_ACTIONS, GBP_TOPICS, IMAGE_TEXT_ZONES, CampaignCreate, PostCreate, Target
 from hub.comments import service as comments
 from hub.reviews import service as reviews
 from hub.deps import SESSION_COOKIE, FormActor, PageActor, SessionDep, require_hq
@@ -25,6 +27,7 @@ from hub.linting.networks import NETWORK_RULES
 from hub.linting.read import finding_message as read_finding_message
 from hub.locations import service as locations
 from hub.media import service as media
+from hub.media.models import Media
 from hub.proposals import service as proposals
 from hub.proposals.diff import word_diff
 from hub.proposals.localize import VARIABLE
@@ -60,6 +63,8 @@ environment.globals.update(
     PROPOSAL_STATUSES=PROPOSAL_STATUSES,
     POST_VARIABLES=POST_VARIABLES,
     IMAGE_TEXT_ZONES=IMAGE_TEXT_ZONES,
+    GBP_TOPICS=GBP_TOPICS,
+    GBP_ACTIONS=GBP_ACTIONS,
 )
 
 
@@ -354,17 +359,23 @@ async def _campaign_page(request: Request, session: SessionDep, actor: Actor, ca
                          edit_errors: FormErrors | None = None, status_code: int = 200) -> HTMLResponse:
     posts = await campaigns.list_posts(session, campaign)
     values = values or {"networks": ["facebook", "instagram"], "editable": "free", "media_id": "", "image_texts": {},
-                        "slots": []}
+                        "slots": [], "video_id": "", "google": {}}
     # Each post's edit form: its current revision, or what HQ typed when that form comes back with errors.
     edit_forms = {post.id: {"body": revision.body, "networks": list(revision.networks), "editable": revision.editable,
-                            "slots": _slot_rows_of(revision.slots)} for post, revision in posts}
+                            "slots": _slot_rows_of(revision.slots), "video_id": revision.video_id or "",
+                            "google": _google_values_of(revision.options)} for post, revision in posts}
     if edit_post_id and edit_values is not None:
         edit_forms[edit_post_id] = edit_values
+    # The library's videos: offered by the post forms, and named on the posts that have one.
+    videos = await _library_videos(session, campaign.brand_id, {
+        values.get("video_id") or "", *(form.get("video_id") or "" for form in edit_forms.values()),
+        *(revision.video_id or "" for _post, revision in posts)})
     editor: dict[str, Any] = {}
     if actor.is_hq:
         # The editor's photo choice and, when the form comes back, its preview as it was.
+        photos = await studio.editor_library(session, campaign.brand_id, values.get("media_id") or "")
         editor = {
-            "library": await studio.editor_library(session, campaign.brand_id, values.get("media_id") or ""),
+            "library": [item for item in photos if not item.content_type.startswith("video/")],
             "preview": await studio.post_preview(session, request.app.state.settings, actor, campaign, values,
                                                  _ensure_language(request)),
         }
@@ -379,6 +390,8 @@ async def _campaign_page(request: Request, session: SessionDep, actor: Actor, ca
         "edit_errors": edit_errors or FormErrors(),
         "no_errors": FormErrors(),
         "slot_rows": SLOT_ROWS,
+        "videos": videos,
+        "video_names": {item.id: item.original_name or item.id for item in videos},
         **editor,
         **await _report_context(session, actor, campaign),
     }, status_code=status_code)
@@ -417,13 +430,83 @@ def _slot_rows_of(slots: dict[str, Any]) -> list[dict[str, str]]:
              "default": str(spec.get("default") or "")} for name, spec in (slots or {}).items()]
 
 
+# The Google Business Profile fields of the post forms, each named google_<name>.
+GOOGLE_FIELDS = ("topic_type", "action_type", "action_url", "event_title", "event_start", "event_end",
+                 "coupon_code", "redeem_url", "terms")
+VIDEOS_IN_EDITOR = 24
+# How the schema wants an event's start and end: a wall-clock time on each location's clock.
+WALL_CLOCK = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+
+
 def _post_form_values(form: Any) -> dict[str, Any]:
-    """The post form as typed: the editor's fields and the slot rows."""
+    """The post form as typed: the editor's fields, the slot rows, the video and the Google options."""
     values = studio.editor_values(form)
     if values["editable"] not in ("locked", "slots", "free"):
         values["editable"] = "free"
     values["slots"] = _slot_rows(form)
+    values["video_id"] = _field(form, "video_id")
+    values["google"] = {name: _field(form, f"google_{name}") for name in GOOGLE_FIELDS}
     return values
+
+
+def _google_values_of(options: dict[str, Any] | None) -> dict[str, str]:
+    """A revision's Google Business Profile options as the form's fields."""
+    google = (options or {}).get("google_business") or {}
+    button = google.get("call_to_action") or {}
+    event = google.get("event") or {}
+    offer = google.get("offer") or {}
+    return {"topic_type": google.get("topic_type") or "", "action_type": button.get("action_type") or "",
+            "action_url": button.get("url") or "", "event_title": event.get("title") or "",
+            "event_start": event.get("start") or "", "event_end": event.get("end") or "",
+            "coupon_code": offer.get("coupon_code") or "", "redeem_url": offer.get("redeem_online_url") or "",
+            "terms": offer.get("terms_conditions") or ""}
+
+
+async def _library_videos(session: SessionDep, brand_id: str, chosen: set[str]) -> list[Media]:
+    """The brand's videos the post forms offer: the newest, and those already chosen if they are older."""
+    newest = select(Media).where(Media.brand_id == brand_id, Media.content_type.startswith("video/"))
+    rows = list(await session.scalars(newest.order_by(Media.created_at.desc(), Media.id).limit(VIDEOS_IN_EDITOR)))
+    older = chosen - {row.id for row in rows} - {""}
+    if older:
+        rows += list(await session.scalars(newest.where(Media.id.in_(older)).order_by(Media.created_at.desc())))
+    return rows
+
+
+def _wall_clock(text: str) -> str:
+    """A date and time as typed ('2026-12-01 10:00', or a browser's '2026-12-01T10:00:00') written as the
+    schema wants it (2026-12-01T10:00); anything else unchanged, for the schema to refuse with its reason."""
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        return text
+    return text if moment.tzinfo else moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _post_choices(values: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The post's video and per-network options, from the form.
+
+    What does not apply is left out, as the page hides it: the video without YouTube, the Google
+    options without Google, the event without an EVENT or OFFER, the offer without an OFFER, the
+    button's link for CALL (it dials the location's phone). A Google post with neither a type nor a
+    button keeps no options, as an API post without them.
+    """
+    networks = values["networks"]
+    video_id = (values["video_id"] or None) if "youtube" in networks else None
+    google = values["google"]
+    topic = google["topic_type"] or "STANDARD"
+    if "google_business" not in networks or (topic == "STANDARD" and not google["action_type"]):
+        return video_id, {}
+    chosen: dict[str, Any] = {"topic_type": topic}
+    if google["action_type"]:
+        chosen["call_to_action"] = {"action_type": google["action_type"],
+                                    "url": None if google["action_type"] == "CALL" else google["action_url"] or None}
+    if topic in ("EVENT", "OFFER") and (google["event_title"] or google["event_start"] or google["event_end"]):
+        chosen["event"] = {"title": google["event_title"], "start": _wall_clock(google["event_start"]),
+                           "end": _wall_clock(google["event_end"])}
+    if topic == "OFFER" and (google["coupon_code"] or google["redeem_url"] or google["terms"]):
+        chosen["offer"] = {"coupon_code": google["coupon_code"], "redeem_online_url": google["redeem_url"],
+                           "terms_conditions": google["terms"]}
+    return video_id, {"google_business": chosen}
 
 
 def _post_slots(values: dict[str, Any], errors: FormErrors, _: Translator) -> dict[str, dict[str, Any]]:
@@ -445,16 +528,65 @@ def _post_slots(values: dict[str, Any], errors: FormErrors, _: Translator) -> di
 
 
 def _post_validation(error: ValidationError, errors: FormErrors, values: dict[str, Any], _: Translator) -> None:
-    """The post schema's refusals, each under its field (whole-post ones under the slots or the text)."""
-    errors.from_validation(error, {
+    """The post schema's refusals, each under its field: the Google options' under theirs, YouTube's missing
+    video under the video picker, other whole-post ones under the slots or the text."""
+    messages = {
         "body": _("Write the text of the post (at most 70,000 characters)."),
         "networks": _("Tick networks from the list only."),
         "editable": _("Pick whether locations may customize the text."),
         "image_texts": _("Image texts are at most 300 characters each."),
-    }, _)
-    whole = errors.fields.pop("", [])
-    if whole:
-        errors.fields.setdefault("slots" if values["editable"] == "slots" else "body", []).extend(whole)
+    }
+    for item in error.errors():
+        place = tuple(str(part) for part in item["loc"])
+        if place[:2] == ("options", "google_business"):
+            errors.add(*_google_error(place[2:], item, values["google"], _))
+        elif not place and "youtube" in values["networks"] and not values["video_id"]:
+            errors.add("video_id", _("YouTube publishes videos only: pick a video, or untick YouTube."))
+        elif not place:
+            errors.add("slots" if values["editable"] == "slots" else "body",
+                       str(item["msg"]).removeprefix("Value error, "))
+        else:
+            errors.add(place[0], messages.get(place[0]) or str(item["msg"]).removeprefix("Value error, "))
+    errors.summary = _("Some fields need your attention: see the messages below.")
+
+
+def _google_error(place: tuple[str, ...], item: dict[str, Any], google: dict[str, str],
+                  _: Translator) -> tuple[str, str]:
+    """The form field a refusal of the Google options belongs to, and what to do, in the reader's language.
+
+    `place` is the error's location inside the options (("event", "title"), ("call_to_action",), () …);
+    a whole-part refusal is placed by what was typed, so its English wording does not matter here.
+    """
+    part = place[:1]
+    if part == ("call_to_action",):
+        if "url" not in place and google["action_type"] not in GBP_ACTIONS:
+            return "google_action_type", _("Pick a button from the list.")
+        return "google_action_url", _("This button needs a web address starting with https:// "
+                                      "(at most 2,000 characters).")
+    if part == ("event",):
+        if "title" in place:
+            return "google_event_title", _("Give the event a title of at most 58 characters.")
+        for name in ("start", "end"):
+            if not WALL_CLOCK.match(_wall_clock(google[f"event_{name}"])):
+                return f"google_event_{name}", _("Write a date and a time, e.g. 2026-12-01 10:00.")
+        return "google_event_end", _("The end must come after the start.")
+    if part == ("offer",):
+        return {
+            "coupon_code": ("google_coupon_code", _("The coupon code is at most 58 characters.")),
+            "redeem_online_url": ("google_redeem_url", _("The link to redeem the offer is at most 2,000 characters.")),
+        }.get(place[1] if len(place) > 1 else "", ("google_terms", _("The terms and conditions are at most 5,000 characters.")))
+    if (google["topic_type"] or "STANDARD") not in GBP_TOPICS:
+        return "google_topic_type", _("Pick a post type from the list.")
+    if google["topic_type"] in ("EVENT", "OFFER"):
+        return "google_event", _("An event or an offer needs a title, a start and an end.")
+    return "google_topic_type", str(item["msg"]).removeprefix("Value error, ")
+
+
+def _video_refused(errors: FormErrors, _: Translator) -> None:
+    """The service's note on an unknown video is for API users: the form says what to do instead."""
+    if "video_id" in errors.fields:
+        errors.fields["video_id"] = [_("Pick the video again: this one is not in the library any more.")]
+        errors.summary = _("Some fields need your attention: see the messages below.")
 
 
 def _findings_under_body(errors: FormErrors) -> None:
@@ -487,8 +619,10 @@ async def create_post(request: Request, campaign_id: str, actor: FormActor, sess
         errors.add("publish_at", _("Write the publish time as a date and a time, e.g. 2026-12-01 10:00."))
     if not errors:
         try:
+            video_id, options = _post_choices(values)
             data = PostCreate(body=values["body"], networks=networks, editable=values["editable"], publish_at=publish_at,
-                              media_id=values["media_id"] or None, image_texts=values["image_texts"], slots=slots)
+                              media_id=values["media_id"] or None, image_texts=values["image_texts"], slots=slots,
+                              video_id=video_id, options=options)
             post, _revision = await campaigns.create_post(session, actor, campaign, data)
         except ValidationError as error:
             _post_validation(error, errors, values, _)
@@ -497,6 +631,7 @@ async def create_post(request: Request, campaign_id: str, actor: FormActor, sess
             errors.from_hub_error(error, _)
             if "media_id" in errors.fields:  # the service's field note is for API users
                 errors.fields["media_id"] = [_("Pick the photo again: this one is not in the library any more.")]
+            _video_refused(errors, _)
             _findings_under_body(errors)
     if errors:
         if not errors.summary:
@@ -524,10 +659,12 @@ async def revise_post(request: Request, post_id: str, actor: FormActor, session:
         image = current.image or {}
         try:
             # What the edit form does not show (image, publish time, variants) carries over from the current revision.
+            video_id, options = _post_choices(values)
             data = PostCreate(body=values["body"], networks=values["networks"], editable=values["editable"], slots=slots,
                               variants={network: text for network, text in (current.variants or {}).items()
                                         if network in values["networks"]},
                               media_id=image.get("media_id"), image_texts=image.get("texts") or {},
+                              video_id=video_id, options=options,
                               publish_at=current.publish_at, publish_at_local=current.publish_at_local)
             revision = await campaigns.revise_post(session, actor, post, data)
             await proposals.redistribute_revision(session, actor, post, revision,
@@ -537,6 +674,7 @@ async def revise_post(request: Request, post_id: str, actor: FormActor, session:
         except HubError as error:
             await _undo(session, actor)
             errors.from_hub_error(error, _)
+            _video_refused(errors, _)
             _findings_under_body(errors)
     if errors:
         if not errors.summary:
