@@ -8,10 +8,12 @@ string has no French.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import importlib
 import pkgutil
+import re
 
 from hub.i18n.fr import FRENCH as _UI_FRENCH
 
@@ -37,6 +39,61 @@ def translate(message: str, language: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# A placeholder holding one of our own messages (e.g. "Gave up after {attempt} attempts: {error}"):
+# its value is translated too. Any other placeholder holds a name, a number or a network's own words.
+NESTED_MESSAGE = "error"
+
+
+@cache
+def _templated_messages() -> list[tuple[re.Pattern[str], str]]:
+    """Every msgid with `{placeholders}` as a whole-string pattern, most specific first: those that begin
+    with more literal text, then those with more literal text in all. (A msgid that begins with a
+    placeholder, "{network} failed …", would otherwise swallow a message wrapping another one,
+    "Gave up after 5 attempts: Facebook failed …", into its first placeholder.)"""
+    patterns = []
+    for english in FRENCH:
+        literal = PLACEHOLDER.sub("", english)
+        if literal == english or len(literal.strip()) < 3:
+            continue  # no placeholder, or nothing but placeholders: it would match any text
+        seen: set[str] = set()
+        parts = []
+        position = 0
+        for match in PLACEHOLDER.finditer(english):
+            parts.append(re.escape(english[position:match.start()]))
+            name = match.group(1)
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+            seen.add(name)
+            position = match.end()
+        parts.append(re.escape(english[position:]))
+        prefix = english.index("{")
+        patterns.append(((-prefix, -len(literal)), re.compile("".join(parts), re.DOTALL), english))
+    patterns.sort(key=lambda item: item[0])
+    return [(pattern, english) for _, pattern, english in patterns]
+
+
+def translate_message(text: str, language: str) -> str:
+    """An English message already filled in (as stored in `Publication.error` or an account's
+    `status_detail`) in `language`: the msgid's translation when it is one, else the French of the
+    msgid whose `{placeholders}` it fills, with the same values; unknown text stays as it is."""
+    if language != "fr" or not text:
+        return text
+    if text in FRENCH:
+        return FRENCH[text]
+    for pattern, english in _templated_messages():
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        values = match.groupdict()
+        if NESTED_MESSAGE in values:
+            values[NESTED_MESSAGE] = translate_message(values[NESTED_MESSAGE], language)
+        try:
+            return FRENCH[english].format(**values)
+        except (KeyError, IndexError, ValueError):
+            return text  # a French text whose placeholders differ (a test guards against it)
+    return text
+
+
 def pick_language(accept_language: str | None, preferred: str | None = None) -> str:
     """The UI language: the user's choice, else the browser's first supported language, else English."""
     if preferred in LANGUAGES:
@@ -56,3 +113,7 @@ class Translator:
 
     def __call__(self, message: str, **values: Any) -> str:
         return translate(message, self.language, **values)
+
+    def message(self, text: str | None) -> str:
+        """A stored English message (a publication's error, an account's status detail) in this language."""
+        return translate_message(text or "", self.language)

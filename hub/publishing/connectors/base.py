@@ -77,11 +77,22 @@ class TokenSet:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class TransientBeforeSend(Exception):
+class PublishingError(Exception):
+    """An error a connector raises, shaped like HubError: `message` is an English msgid with
+    `{placeholders}` filled from `values`; str() is the English text (logs and `Publication.error`
+    keep it, and `hub.i18n.translate_message` turns it into French when it is shown)."""
+
+    def __init__(self, message: str, /, **values: Any) -> None:
+        super().__init__(message.format(**values) if values else message)
+        self.message = message
+        self.values = values
+
+
+class TransientBeforeSend(PublishingError):
     """Nothing was created (refused before sending, or a documented retryable error): retry later."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, message: str, /, retry_after: float | None = None, **values: Any) -> None:
+        super().__init__(message, **values)
         self.retry_after = retry_after
 
 
@@ -92,24 +103,24 @@ class RateLimited(TransientBeforeSend):
     (the whole app's quota on that network).
     """
 
-    def __init__(self, reason: str, retry_after: float, scope: str = "account") -> None:
-        super().__init__(reason, retry_after)
+    def __init__(self, message: str, /, retry_after: float, scope: str = "account", **values: Any) -> None:
+        super().__init__(message, retry_after, **values)
         self.scope = scope
 
 
-class OutcomeUnknown(Exception):
+class OutcomeUnknown(PublishingError):
     """The request may have reached the network (timeout, lost answer): reconcile before resending."""
 
 
-class PublishRefused(Exception):
-    """The network refused for good; `reason` tells the user what to do."""
+class PublishRefused(PublishingError):
+    """The network refused for good; the message tells the user what to do."""
 
 
 class AccountBroken(PublishRefused):
     """The token is revoked or expired, or lacks a permission: the account needs reconnecting."""
 
-    def __init__(self, reason: str, account_status: str = "expired") -> None:
-        super().__init__(reason)
+    def __init__(self, message: str, /, account_status: str = "expired", **values: Any) -> None:
+        super().__init__(message, **values)
         self.account_status = account_status
 
 
@@ -143,15 +154,15 @@ class Connector(abc.ABC):
 
     def authorize_url(self, *, state: str, redirect_uri: str, code_challenge: str | None) -> str:
         """The network's consent page for this app."""
-        raise PublishRefused(f"{self.label} accounts cannot be connected through OAuth.")
+        raise PublishRefused("{network} accounts cannot be connected through OAuth.", network=self.label)
 
     async def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
         """Tokens for the code the network sent back to `redirect_uri`."""
-        raise PublishRefused(f"{self.label} accounts cannot be connected through OAuth.")
+        raise PublishRefused("{network} accounts cannot be connected through OAuth.", network=self.label)
 
     async def list_targets(self, tokens: TokenSet) -> list[ConnectTarget]:
         """What these tokens may publish to."""
-        raise PublishRefused(f"{self.label} accounts cannot be connected through OAuth.")
+        raise PublishRefused("{network} accounts cannot be connected through OAuth.", network=self.label)
 
     def access_token(self, account: SocialAccount) -> str:
         """The account's access token, decrypted (never log it)."""

@@ -60,27 +60,31 @@ def raise_for_graph_error(response: httpx.Response, *, label: str, creates: bool
     code, subcode = error.get("code"), error.get("error_subcode")
     message = error.get("error_user_msg") or error.get("message") or f"HTTP {response.status_code}"
     if code in APP_THROTTLE_CODES:
-        raise RateLimited(f"{label}: this app made too many calls ({message}).", http.retry_after(response),
-                          scope="network")
+        raise RateLimited("{network}: this app made too many calls ({detail}).", http.retry_after(response),
+                          scope="network", network=label, detail=message)
     if code in ACCOUNT_THROTTLE_CODES or response.status_code == 429:
-        raise RateLimited(f"{label}: too many calls for this account ({message}).", http.retry_after(response),
-                          scope="account")
+        raise RateLimited("{network}: too many calls for this account ({detail}).", http.retry_after(response),
+                          scope="account", network=label, detail=message)
     if code in (190, 102) or response.status_code == 401:
         if subcode in REVOKED_SUBCODES:
-            raise AccountBroken(f"{label} access was withdrawn (the app was removed or the password changed): "
-                                "reconnect the account.", "revoked")
-        raise AccountBroken(f"{label} access has expired or is no longer valid: reconnect the account.", "expired")
+            raise AccountBroken("{network} access was withdrawn (the app was removed or the password changed): "
+                                "reconnect the account.", "revoked", network=label)
+        raise AccountBroken("{network} access has expired or is no longer valid: reconnect the account.", "expired",
+                            network=label)
     if code == 10 or (isinstance(code, int) and 200 <= code <= 299):
-        raise AccountBroken(f"{label} refused for lack of a permission ({message}): reconnect the account and "
-                            "grant every permission asked.", "missing_permission")
+        raise AccountBroken("{network} refused for lack of a permission ({detail}): reconnect the account and "
+                            "grant every permission asked.", "missing_permission", network=label, detail=message)
     if response.status_code >= 500:
         if creates:
-            raise OutcomeUnknown(f"{label} failed with HTTP {response.status_code} after the post was sent; "
-                                 "checking the account.")
-        raise TransientBeforeSend(f"{label} failed with HTTP {response.status_code}; retrying later.")
+            raise OutcomeUnknown("{network} failed with HTTP {status} after the post was sent; checking the account.",
+                                 network=label, status=response.status_code)
+        raise TransientBeforeSend("{network} failed with HTTP {status}; retrying later.", network=label,
+                                  status=response.status_code)
     if code in (1, 2) or error.get("is_transient"):
-        raise TransientBeforeSend(f"{label} had a temporary problem ({message}); retrying later.")
-    raise PublishRefused(f"{label} refused: {message}. Fix what it says, then reschedule.")
+        raise TransientBeforeSend("{network} had a temporary problem ({detail}); retrying later.", network=label,
+                                  detail=message)
+    raise PublishRefused("{network} refused: {detail}. Fix what it says, then reschedule.", network=label,
+                         detail=message)
 
 
 def graph_time(value: str) -> datetime:
@@ -211,15 +215,15 @@ class FacebookConnector(Connector):
             short = await http.send(client, "GET", self._graph("oauth/access_token"), creates=False,
                                     label="Facebook", params={**app, "redirect_uri": redirect_uri, "code": code})
             if not short.is_success:
-                raise PublishRefused(f"Facebook did not accept the connection ({self._reason(short)}): "
-                                     "connect the account again.")
+                raise PublishRefused("Facebook did not accept the connection ({detail}): connect the account again.",
+                                     detail=self._reason(short))
             # The code gives an hours-long user token; Page tokens taken with a long-lived one never expire.
             long = await http.send(client, "GET", self._graph("oauth/access_token"), creates=False,
                                    label="Facebook", params={**app, "grant_type": "fb_exchange_token",
                                                              "fb_exchange_token": http.body(short)["access_token"]})
             if not long.is_success:
-                raise PublishRefused(f"Facebook did not extend the connection ({self._reason(long)}): "
-                                     "connect the account again.")
+                raise PublishRefused("Facebook did not extend the connection ({detail}): connect the account again.",
+                                     detail=self._reason(long))
         answer = http.body(long)
         expires_in = answer.get("expires_in")
         return TokenSet(access_token=answer["access_token"],

@@ -86,16 +86,16 @@ class GoogleConnector(Connector):
         answer = await self._token_request(form)
         if answer.status_code == 400:
             error = GoogleError.of(answer)
-            raise PublishRefused(f"Google refused the sign-in ({error.status}: {error.message}): connect the "
-                                 f"{self.label} account again.")
+            raise PublishRefused("Google refused the sign-in ({code}: {detail}): connect the {network} account again.",
+                                 code=error.status, detail=error.message, network=self.label)
         return self._token_set(answer, refresh_token=None)
 
     async def refresh_token(self, account: SocialAccount) -> TokenSet | None:
         """A new access token from the stored refresh token (Google keeps the same refresh token)."""
         stored = self.stored_refresh_token(account)
         if not stored:
-            raise AccountBroken(f"This {self.label} account has no refresh token, so its access ends within the "
-                                "hour: reconnect it (Pieuvre asks Google for offline access).", "expired")
+            raise AccountBroken("This {network} account has no refresh token, so its access ends within the hour: "
+                                "reconnect it (Pieuvre asks Google for offline access).", "expired", network=self.label)
         answer = await self._token_request({
             "client_id": self.settings.google_client_id, "client_secret": self.settings.google_client_secret,
             "refresh_token": stored, "grant_type": "refresh_token",
@@ -104,27 +104,30 @@ class GoogleConnector(Connector):
             error = GoogleError.of(answer)
             if error.status in ("invalid_grant", "unauthorized_client", "invalid_client") or answer.status_code == 401:
                 raise AccountBroken(
-                    f"Google no longer accepts this {self.label} account's access ({error.status}): reconnect it. "
-                    "(Access given to an app still in \"Testing\" on Google Cloud ends after 7 days.)", "expired")
-            raise PublishRefused(f"Google refused to refresh the {self.label} token: {error.message}")
+                    "Google no longer accepts this {network} account's access ({code}): reconnect it. "
+                    "(Access given to an app still in \"Testing\" on Google Cloud ends after 7 days.)", "expired",
+                    network=self.label, code=error.status)
+            raise PublishRefused("Google refused to renew the {network} account's access ({detail}); trying again later.",
+                                 network=self.label, detail=error.message)
         return self._token_set(answer, refresh_token=stored)
 
     async def _token_request(self, form: dict[str, str]) -> httpx.Response:
         """POST the token endpoint; a 429 or 5xx is retryable (no token was issued)."""
         async with client(self.settings) as http:
             answer = await send(http, "POST", f"{self.settings.google_token_url.rstrip('/')}/token",
-                                creates=False, label="Google's token endpoint", data=form)
+                                creates=False, label="Google", data=form)
         if answer.status_code == 429:
             raise RateLimited("Google's token endpoint is throttling this app.", retry_after(answer), scope="network")
         if answer.status_code >= 500:
-            raise TransientBeforeSend(f"Google's token endpoint failed ({answer.status_code}).")
+            raise TransientBeforeSend("Google's token endpoint failed (HTTP {status}); trying again later.",
+                                      status=answer.status_code)
         return answer
 
     def _token_set(self, answer: httpx.Response, *, refresh_token: str | None) -> TokenSet:
         data = body(answer)
         if answer.status_code != 200 or not data.get("access_token"):
-            raise PublishRefused(f"Google answered the token request with {answer.status_code}: connect the "
-                                 f"{self.label} account again.")
+            raise PublishRefused("Google answered the token request with HTTP {status}: connect the {network} account "
+                                 "again.", status=answer.status_code, network=self.label)
         expires_in = data.get("expires_in")
         return TokenSet(
             access_token=data["access_token"],
@@ -140,28 +143,42 @@ class GoogleConnector(Connector):
         """The bearer header (Google takes the token in the header; never in the query)."""
         return {"Authorization": f"Bearer {token if token is not None else self.access_token(account)}"}
 
-    def raise_for_error(self, answer: httpx.Response, *, creates: bool, doing: str) -> None:
+    def raise_for_error(self, answer: httpx.Response, *, creates: bool, step: str) -> None:
         """Map a Google error answer to what it means for publishing (nothing when it succeeded).
 
-        `doing` names the call in the user's words ("publishing the post"); networks map their
-        own reasons (YouTube's quotaExceeded) before calling this.
+        `step` ("post", "video", "thumbnail", "read" or "connect") picks the refusal that tells the
+        user what to fix; networks map their own reasons (YouTube's quotaExceeded) before calling this.
         """
         if answer.status_code < 400:
             return
         error = GoogleError.of(answer)
         if answer.status_code == 401 or error.status == "UNAUTHENTICATED":
-            raise AccountBroken(f"Google refused the {self.label} account's token while {doing}: reconnect the "
-                                "account.", "expired")
+            raise AccountBroken("Google refused the {network} account's token: reconnect the account.", "expired",
+                                network=self.label)
         if answer.status_code == 403 and (error.reason in MISSING_PERMISSION_REASONS
                                           or error.status == "PERMISSION_DENIED"):
-            raise AccountBroken(f"The {self.label} account does not allow {doing} ({error.message}): reconnect it "
-                                "and grant every permission Pieuvre asks for.", "missing_permission")
+            raise AccountBroken("The {network} account lacks a permission ({detail}): reconnect it and grant every "
+                                "permission Pieuvre asks for.", "missing_permission", network=self.label,
+                                detail=error.message)
         if answer.status_code == 429 or error.status == "RESOURCE_EXHAUSTED":
-            raise RateLimited(f"Google's {self.label} quota is used up ({error.message}).",
-                              retry_after(answer), scope="network")
+            raise RateLimited("Google's {network} quota is used up ({detail}); Pieuvre tries again later.",
+                              retry_after(answer), scope="network", network=self.label, detail=error.message)
         if answer.status_code >= 500:
             if creates:
-                raise OutcomeUnknown(f"Google failed ({answer.status_code}) while {doing}: it may have been "
-                                     "created; checking the account.")
-            raise TransientBeforeSend(f"Google failed ({answer.status_code}) while {doing}.")
-        raise PublishRefused(f"Google refused {doing}: {error.message}")
+                raise OutcomeUnknown("Google failed (HTTP {status}) while the post was being sent: it may have been "
+                                     "created; checking the account.", status=answer.status_code)
+            raise TransientBeforeSend("Google failed (HTTP {status}); trying again later.", status=answer.status_code)
+        if step == "video":
+            raise PublishRefused("{network} refused the video: {detail}. Fix the video or the text, then publish "
+                                 "again.", network=self.label, detail=error.message)
+        if step == "thumbnail":
+            raise PublishRefused("{network} refused the thumbnail: {detail}.", network=self.label,
+                                 detail=error.message)
+        if step == "read":
+            raise PublishRefused("{network} refused to read the account: {detail}. Reconnect the account if this "
+                                 "lasts.", network=self.label, detail=error.message)
+        if step == "connect":
+            raise PublishRefused("{network} refused to list what this account manages: {detail}. Start connecting "
+                                 "again.", network=self.label, detail=error.message)
+        raise PublishRefused("Google refused the post: {detail}. Fix the post, then publish again.",
+                             detail=error.message)

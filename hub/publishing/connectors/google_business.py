@@ -47,8 +47,8 @@ class GoogleBusinessConnector(GoogleConnector):
         options = post.options or {}
         topic = str(options.get("topic_type") or "STANDARD").upper()
         if topic not in TOPIC_TYPES:
-            raise PublishRefused(f"Google Business Profile has no post type '{topic}': use one of "
-                                 f"{', '.join(TOPIC_TYPES)}.")
+            raise PublishRefused("Google Business Profile has no post type '{topic}': use one of {choices}.",
+                                 topic=topic, choices=", ".join(TOPIC_TYPES))
         local_post: dict[str, Any] = {"languageCode": post.locale, "summary": post.text, "topicType": topic}
         if topic in ("EVENT", "OFFER"):
             local_post["event"] = _event(options.get("event"), topic)
@@ -69,7 +69,7 @@ class GoogleBusinessConnector(GoogleConnector):
         async with client(self.settings) as http:
             answer = await send(http, "POST", self._url(f"/v4/{account.external_id}/localPosts"), creates=True,
                                 label="Google Business Profile", json=local_post, headers=self.headers(account))
-        self._raise(answer, creates=True, doing="publishing the post")
+        self._raise(answer, creates=True, step="post")
         created = body(answer)
         if created.get("state") == "REJECTED":
             raise PublishRefused("Google rejected the post under its content policies: change the text or the "
@@ -81,7 +81,7 @@ class GoogleBusinessConnector(GoogleConnector):
         async with client(self.settings) as http:
             answer = await send(http, "GET", self._url(f"/v4/{account.external_id}/localPosts?pageSize=20"),
                                 creates=False, label="Google Business Profile", headers=self.headers(account))
-        self._raise(answer, creates=False, doing="reading the location's posts")
+        self._raise(answer, creates=False, step="read")
         for local_post in body(answer).get("localPosts") or []:
             if local_post.get("summary") == post.text and _time(local_post.get("createTime")) >= since:
                 return self._published(local_post)
@@ -105,7 +105,7 @@ class GoogleBusinessConnector(GoogleConnector):
             answer = await send(
                 http, "GET", self._url(f"/v1/locations/{location}:fetchMultiDailyMetricsTimeSeries?{urlencode(query)}"),
                 creates=False, label="Google Business Profile", headers=self.headers(account))
-        self._raise(answer, creates=False, doing="reading the location's performance")
+        self._raise(answer, creates=False, step="read")
         totals = dict.fromkeys(LOCATION_METRICS, 0)
         for multi in body(answer).get("multiDailyMetricTimeSeries") or []:
             for series in multi.get("dailyMetricTimeSeries") or []:
@@ -124,11 +124,11 @@ class GoogleBusinessConnector(GoogleConnector):
         headers = self.headers(token=tokens.access_token)
         targets: list[ConnectTarget] = []
         async with client(self.settings) as http:
-            accounts = await self._all(http, "/v1/accounts", {}, "accounts", headers, "listing your accounts")
+            accounts = await self._all(http, "/v1/accounts", {}, "accounts", headers, "connect")
             for google_account in accounts:
                 locations = await self._all(http, f"/v1/{google_account['name']}/locations",
                                             {"readMask": "name,title"}, "locations", headers,
-                                            "listing the account's locations")
+                                            "connect")
                 for location in locations:
                     targets.append(ConnectTarget(
                         external_id=f"{google_account['name']}/{location['name']}",
@@ -137,7 +137,7 @@ class GoogleBusinessConnector(GoogleConnector):
         return targets
 
     async def _all(self, http, path: str, params: dict[str, str], key: str, headers: dict[str, str],
-                   doing: str) -> list[dict[str, Any]]:
+                   step: str) -> list[dict[str, Any]]:
         """Every item of a paged Google list (pageToken / nextPageToken)."""
         items: list[dict[str, Any]] = []
         page_token = ""
@@ -145,7 +145,7 @@ class GoogleBusinessConnector(GoogleConnector):
             query = params | ({"pageToken": page_token} if page_token else {})
             answer = await send(http, "GET", self._url(path) + (f"?{urlencode(query)}" if query else ""),
                                 creates=False, label="Google Business Profile", headers=headers)
-            self._raise(answer, creates=False, doing=doing)
+            self._raise(answer, creates=False, step=step)
             data = body(answer)
             items += data.get(key) or []
             page_token = data.get("nextPageToken") or ""
@@ -154,13 +154,13 @@ class GoogleBusinessConnector(GoogleConnector):
 
     # -- answers --------------------------------------------------------------------------
 
-    def _raise(self, answer, *, creates: bool, doing: str) -> None:
+    def _raise(self, answer, *, creates: bool, step: str) -> None:
         if answer.status_code == 429 and GoogleError.of(answer).metadata.get("quota_limit_value") == "0":
             # A project Google has not approved has a quota of 0: waiting will not help.
             raise PublishRefused("Google has not approved this Pieuvre installation's Google Cloud project for the "
                                  "Business Profile APIs (its quota is 0): apply for Basic API Access in Google's "
                                  "form, then reschedule.")
-        self.raise_for_error(answer, creates=creates, doing=doing)
+        self.raise_for_error(answer, creates=creates, step=step)
 
     def _published(self, local_post: dict[str, Any]) -> PublishedPost:
         return PublishedPost(external_id=local_post["name"], url=local_post.get("searchUrl") or "",
@@ -175,8 +175,9 @@ def _event(event: Any, topic: str) -> dict[str, Any]:
     schedule = event.get("schedule") if isinstance(event, dict) else None
     if not (isinstance(event, dict) and event.get("title") and isinstance(schedule, dict)
             and schedule.get("startDate") and schedule.get("endDate")):
-        raise PublishRefused(f"A Google Business Profile {topic.lower()} post needs an event with a title, a start "
-                             f"date and an end date: add one to the post's Google options, e.g. {example}.")
+        raise PublishRefused("A Google Business Profile {topic} post needs an event with a title, a start date and an "
+                             "end date: add one to the post's Google options, e.g. {example}.", topic=topic,
+                             example=example)
     return {"title": event["title"], "schedule": {key: value for key, value in schedule.items()
                                                   if key in ("startDate", "startTime", "endDate", "endTime")}}
 
@@ -188,12 +189,13 @@ def _call_to_action(action: Any, text: str) -> dict[str, str] | None:
         return {"actionType": "LEARN_MORE", "url": link.group(0).rstrip(".,;:!?)")} if link else None
     action_type = str(action.get("actionType") or "").upper() if isinstance(action, dict) else ""
     if action_type not in ACTION_TYPES:
-        raise PublishRefused(f"Google Business Profile has no button '{action_type or action}': use one of "
-                             f"{', '.join(ACTION_TYPES)}.")
+        raise PublishRefused("Google Business Profile has no button '{button}': use one of {choices}.",
+                             button=action_type or action, choices=", ".join(ACTION_TYPES))
     if action_type == "CALL":
         return {"actionType": "CALL"}  # Google calls the location's phone number; a url is refused.
     if not action.get("url"):
-        raise PublishRefused(f"The Google Business Profile button {action_type} needs a link: add its url.")
+        raise PublishRefused("The Google Business Profile button {button} needs a link: add its url.",
+                             button=action_type)
     return {"actionType": action_type, "url": action["url"]}
 
 

@@ -39,13 +39,14 @@ async def send(
     try:
         return await http.request(method, url, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-        raise TransientBeforeSend(f"{label} could not be reached ({type(error).__name__}); nothing was sent.") from error
+        raise TransientBeforeSend("{network} could not be reached ({detail}); nothing was sent.",
+                                  network=label, detail=type(error).__name__) from error
     except httpx.TransportError as error:
         if creates:
-            raise OutcomeUnknown(
-                f"{label} did not answer ({type(error).__name__}) after the post was sent; checking the account."
-            ) from error
-        raise TransientBeforeSend(f"{label} did not answer ({type(error).__name__}).") from error
+            raise OutcomeUnknown("{network} did not answer ({detail}) after the post was sent; checking the account.",
+                                 network=label, detail=type(error).__name__) from error
+        raise TransientBeforeSend("{network} did not answer ({detail}); trying again later.",
+                                  network=label, detail=type(error).__name__) from error
 
 
 def body(response: httpx.Response) -> dict[str, Any]:

@@ -71,7 +71,7 @@ class InstagramConnector(Connector):
 
     async def create_post(self, account: SocialAccount, post: OutgoingPost) -> PublishedPost:
         if not post.image_url:
-            raise PublishRefused("Instagram needs an image: add one to the post")
+            raise PublishRefused("Instagram needs an image: add one to the post.")
         token = self.access_token(account)
         async with http.client(self.settings) as client:
             container = post.progress.get("container_id")
@@ -116,8 +116,8 @@ class InstagramConnector(Connector):
                 return
             if status in ("ERROR", "EXPIRED"):
                 await post.remember(container_id=None)  # the next attempt starts a new container
-                raise TransientBeforeSend(f"Instagram could not prepare the image ({answer.get('status') or status}); "
-                                          "retrying with a new upload.")
+                raise TransientBeforeSend("Instagram could not prepare the image ({detail}); retrying with a new upload.",
+                                          detail=answer.get("status") or status)
             if status == "PUBLISHED":
                 raise OutcomeUnknown("Instagram says this post's container is already published; checking the account.")
             if time.monotonic() + self.container_poll_seconds > deadline:
@@ -150,7 +150,9 @@ class InstagramConnector(Connector):
                 return await self._published(client, token, account, post)
             if status in ("ERROR", "EXPIRED"):
                 await post.remember(container_id=None)
-                raise TransientBeforeSend(f"Instagram's upload is {status.lower()}; retrying with a new upload.")
+                if status == "EXPIRED":
+                    raise TransientBeforeSend("Instagram's upload expired before publishing; retrying with a new upload.")
+                raise TransientBeforeSend("Instagram could not prepare the image; retrying with a new upload.")
             if status == "IN_PROGRESS":  # "Media ID is not available" (9007/2207027): not ready yet
                 raise TransientBeforeSend("Instagram is still preparing the image; the next attempt resumes it.",
                                           retry_after=60)
@@ -263,7 +265,8 @@ class InstagramConnector(Connector):
             )
         if not response.is_success:
             if response.status_code >= 500:
-                raise TransientBeforeSend(f"Instagram failed with HTTP {response.status_code} refreshing the token.")
+                raise TransientBeforeSend("Instagram failed with HTTP {status} while renewing the access; trying again later.",
+                                          status=response.status_code)
             raise AccountBroken("Instagram did not renew the account's access: reconnect the account.", "expired")
         return self._token_set(http.body(response))
 
@@ -289,8 +292,8 @@ class InstagramConnector(Connector):
                       "grant_type": "authorization_code", "redirect_uri": redirect_uri, "code": code},
             )
             if not short.is_success:
-                raise PublishRefused(f"Instagram did not accept the connection ({self._reason(short)}): "
-                                     "connect the account again.")
+                raise PublishRefused("Instagram did not accept the connection ({detail}): connect the account again.",
+                                     detail=self._reason(short))
             answer = http.body(short)
             # Business Login answers {"data": [{access_token, user_id, permissions}]}; older apps a flat object.
             grant = (answer.get("data") or [answer])[0]
@@ -302,8 +305,8 @@ class InstagramConnector(Connector):
                         "access_token": grant["access_token"]},
             )
             if not long.is_success:
-                raise PublishRefused(f"Instagram did not extend the connection ({self._reason(long)}): "
-                                     "connect the account again.")
+                raise PublishRefused("Instagram did not extend the connection ({detail}): connect the account again.",
+                                     detail=self._reason(long))
         return self._token_set(http.body(long), user_id=str(grant.get("user_id") or ""))
 
     async def list_targets(self, tokens: TokenSet) -> list[ConnectTarget]:

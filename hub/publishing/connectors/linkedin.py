@@ -89,33 +89,48 @@ class LinkedInConnector(Connector):
     def author(account: SocialAccount) -> str:
         return f"urn:li:organization:{account.external_id}"
 
-    def _fail(self, response: httpx.Response, *, creates: bool, doing: str) -> None:
-        """Raise what a LinkedIn error answer means (`doing` says what we were doing, for the user)."""
+    def _fail(self, response: httpx.Response, *, creates: bool, step: str) -> None:
+        """Raise what a LinkedIn error answer means; `step` ("post", "image", "read" or "connect") picks
+        the refusal that tells the user what to fix."""
         data = body(response)
         status = response.status_code
-        message = str(data.get("message") or response.reason_phrase or "no message")
+        message = str(data.get("message") or response.reason_phrase or f"HTTP {status}")
         code = str(data.get("code") or "")
+        # The network's words and its code, untranslated (they are LinkedIn's, not ours).
+        detail = f"{message} ({code})" if code else message
         if status == 429:
             # Daily limits reset at midnight UTC; a Retry-After, when present, wins.
-            raise RateLimited(f"LinkedIn throttled {doing}: {message}", retry_after(response, seconds_to_utc_midnight()),
-                              scope="account")
+            raise RateLimited("LinkedIn throttled the request: {detail}. Pieuvre tries again after the wait.",
+                              retry_after(response, seconds_to_utc_midnight()), scope="account", detail=message)
         if status == 401:
             if "revoked" in message.lower():
                 raise AccountBroken("LinkedIn access was revoked by the member: reconnect the LinkedIn page.", "revoked")
             raise AccountBroken("The LinkedIn token has expired or is invalid: reconnect the LinkedIn page.", "expired")
         if status == 403:
             raise AccountBroken(
-                f"LinkedIn refused {doing} for lack of permission ({message}): reconnect with an administrator or "
-                "content admin of the page, granting every requested permission.", "missing_permission")
+                "LinkedIn refused for lack of permission ({detail}): reconnect with an administrator or content admin "
+                "of the page, granting every requested permission.", "missing_permission", detail=message)
         if status == 426 or code == "NONEXISTENT_VERSION":
-            raise PublishRefused(f"LinkedIn no longer serves API version {self.settings.linkedin_version} ({message}): "
-                                 "set PIEUVRE_LINKEDIN_VERSION to a current YYYYMM version.")
+            raise PublishRefused("LinkedIn no longer serves API version {version} ({detail}): set "
+                                 "PIEUVRE_LINKEDIN_VERSION to a current YYYYMM version.",
+                                 version=self.settings.linkedin_version, detail=message)
         if status >= 500:
             if creates:
-                raise OutcomeUnknown(f"LinkedIn answered {status} while {doing}; checking the page before resending.")
-            raise TransientBeforeSend(f"LinkedIn answered {status} while {doing}; nothing was created.")
-        raise PublishRefused(f"LinkedIn refused {doing}: {message} (HTTP {status}, {code or 'no code'}). "
-                             "Fix the post or the page's settings, then publish again.")
+                raise OutcomeUnknown("LinkedIn answered HTTP {status} while the post was being sent; checking the "
+                                     "page before resending.", status=status)
+            raise TransientBeforeSend("LinkedIn answered HTTP {status}; nothing was created, trying again later.",
+                                      status=status)
+        if step == "image":
+            raise PublishRefused("LinkedIn refused the image: {detail} (HTTP {status}). Use another image, then "
+                                 "publish again.", detail=detail, status=status)
+        if step == "read":
+            raise PublishRefused("LinkedIn refused to read the page: {detail} (HTTP {status}). Check that the page "
+                                 "still exists, or reconnect it.", detail=detail, status=status)
+        if step == "connect":
+            raise PublishRefused("LinkedIn refused to list your organizations: {detail} (HTTP {status}). Start "
+                                 "connecting again.", detail=detail, status=status)
+        raise PublishRefused("LinkedIn refused the post: {detail} (HTTP {status}). Fix the post or the page's "
+                             "settings, then publish again.", detail=detail, status=status)
 
     # -- publishing ---------------------------------------------------------------------
 
@@ -142,7 +157,7 @@ class LinkedInConnector(Connector):
                 return found
             raise PublishRefused("LinkedIn refuses a post identical to one already on this page: change the text.")
         if response.status_code != 201:
-            self._fail(response, creates=True, doing="the post")
+            self._fail(response, creates=True, step="post")
         urn = response.headers.get("x-restli-id")
         if not urn:
             raise OutcomeUnknown("LinkedIn accepted the post without saying its id; checking the page.")
@@ -166,8 +181,11 @@ class LinkedInConnector(Connector):
                 return urn
             if status not in ("PROCESSING", "WAITING_UPLOAD"):
                 await post.remember(linkedin_image=None, linkedin_upload_url=None)
-                raise TransientBeforeSend(f"LinkedIn could not process the image ({status or 'gone'}); it will be "
-                                          "uploaded again on the next attempt.")
+                if not status:
+                    raise TransientBeforeSend("LinkedIn no longer has the image; it will be uploaded again on the next "
+                                              "attempt.")
+                raise TransientBeforeSend("LinkedIn could not process the image ({detail}); it will be uploaded again "
+                                          "on the next attempt.", detail=status)
             await asyncio.sleep(IMAGE_POLL_SECONDS)
             status = await self._image_status(http, token, urn)
         if status == "AVAILABLE":
@@ -179,7 +197,7 @@ class LinkedInConnector(Connector):
                               label="LinkedIn", headers=self._headers(token),
                               json={"initializeUploadRequest": {"owner": author}})
         if response.status_code != 200:
-            self._fail(response, creates=False, doing="the image upload")
+            self._fail(response, creates=False, step="image")
         value = body(response).get("value") or {}
         if not value.get("uploadUrl") or not value.get("image"):
             raise TransientBeforeSend("LinkedIn's image upload answer lacked the upload URL or the image id.")
@@ -189,7 +207,7 @@ class LinkedInConnector(Connector):
         response = await send(http, "PUT", upload_url, creates=False, label="LinkedIn",
                               headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"}, content=image)
         if response.status_code not in (200, 201):
-            self._fail(response, creates=False, doing="the image upload")
+            self._fail(response, creates=False, step="image")
 
     async def _image_status(self, http: httpx.AsyncClient, token: str, urn: str) -> str | None:
         """The image's status (WAITING_UPLOAD, PROCESSING, AVAILABLE or a failure), None when unknown to LinkedIn."""
@@ -198,7 +216,7 @@ class LinkedInConnector(Connector):
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            self._fail(response, creates=False, doing="reading the image's status")
+            self._fail(response, creates=False, step="image")
         return str(body(response).get("status") or "")
 
     async def find_post(self, account: SocialAccount, post: OutgoingPost, since: datetime) -> PublishedPost | None:
@@ -208,7 +226,7 @@ class LinkedInConnector(Connector):
             response = await send(http, "GET", self._api(f"/rest/posts?{query}"), creates=False, label="LinkedIn",
                                   headers=self._headers(self.access_token(account)))
         if response.status_code != 200:
-            self._fail(response, creates=False, doing="reading the page's posts")
+            self._fail(response, creates=False, step="read")
         commentary = little_text(post.text)
         # A naive time from the database is UTC (SQLite keeps no zone).
         since_ms = (since if since.tzinfo else since.replace(tzinfo=UTC)).timestamp() * 1000
@@ -228,7 +246,7 @@ class LinkedInConnector(Connector):
             response = await send(http, "GET", self._api(f"/rest/organizationalEntityShareStatistics?{query}"),
                                   creates=False, label="LinkedIn", headers=self._headers(self.access_token(account)))
         if response.status_code != 200:
-            self._fail(response, creates=False, doing="reading the post's statistics")
+            self._fail(response, creates=False, step="read")
         elements = body(response).get("elements") or []
         if not elements:
             return Metrics(values={})
@@ -261,15 +279,17 @@ class LinkedInConnector(Connector):
         data = body(response)
         if response.status_code != 200 or not data.get("access_token"):
             if response.status_code >= 500:
-                raise TransientBeforeSend(f"LinkedIn's token service answered {response.status_code}.")
+                raise TransientBeforeSend("LinkedIn's token service answered HTTP {status}; trying again later.",
+                                          status=response.status_code)
             if response.status_code == 429:
                 raise RateLimited("LinkedIn throttled the token request.", retry_after(response, 60.0))
             detail = data.get("error_description") or data.get("error") or f"HTTP {response.status_code}"
             if refreshing:
                 # Refresh tokens live 365 days from the first consent, refreshing does not extend them.
-                raise AccountBroken(f"LinkedIn refused to renew the access ({detail}): reconnect the LinkedIn page "
-                                    "(LinkedIn asks the member to consent again every year).", "expired")
-            raise PublishRefused(f"LinkedIn refused the connection ({detail}): start connecting again.")
+                raise AccountBroken("LinkedIn refused to renew the access ({detail}): reconnect the LinkedIn page "
+                                    "(LinkedIn asks the member to consent again every year).", "expired",
+                                    detail=detail)
+            raise PublishRefused("LinkedIn refused the connection ({detail}): start connecting again.", detail=detail)
         now = datetime.now(UTC)
         extra: dict[str, Any] = {}
         if data.get("refresh_token_expires_in"):
@@ -310,7 +330,7 @@ class LinkedInConnector(Connector):
             response = await send(http, "GET", self._api("/rest/organizationAcls?q=roleAssignee&state=APPROVED"),
                                   creates=False, label="LinkedIn", headers=headers)
             if response.status_code != 200:
-                self._fail(response, creates=False, doing="listing your organizations")
+                self._fail(response, creates=False, step="connect")
             organizations: list[str] = []
             for element in body(response).get("elements") or []:
                 urn = element.get("organization") or element.get("organizationalTarget") or ""
@@ -323,7 +343,7 @@ class LinkedInConnector(Connector):
                 response = await send(http, "GET", self._api(f"/rest/organizations/{organization_id}"), creates=False,
                                       label="LinkedIn", headers=headers)
                 if response.status_code != 200:
-                    self._fail(response, creates=False, doing="reading an organization's name")
+                    self._fail(response, creates=False, step="connect")
                 name = body(response).get("localizedName") or organization_id
                 targets.append(ConnectTarget(external_id=organization_id, display_name=name))
         return targets

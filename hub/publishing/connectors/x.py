@@ -82,18 +82,20 @@ class XConnector(Connector):
     def _headers(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
-    def _fail(self, response: httpx.Response, *, creates: bool, doing: str) -> None:
-        """Raise what an X error answer means (`doing` says what we were doing, for the user)."""
+    def _fail(self, response: httpx.Response, *, creates: bool, step: str) -> None:
+        """Raise what an X error answer means; `step` ("post", "image", "read" or "connect") picks the
+        refusal that tells the user what to fix."""
         data = body(response)
         status = response.status_code
-        detail = str(data.get("detail") or data.get("title") or response.reason_phrase or "no detail")
+        detail = str(data.get("detail") or data.get("title") or response.reason_phrase or f"HTTP {status}")
         messages = [str(e.get("message")) for e in data.get("errors") or [] if isinstance(e, dict) and e.get("message")]
         if messages:
             detail = f"{detail} {' '.join(messages)}"
         lowered = detail.lower()
         if status == 429:
             # The per-user window (e.g. 200 posts per 15 min) resets at x-rate-limit-reset.
-            raise RateLimited(f"X rate limit reached while {doing}.", retry_after(response, 900.0), scope="account")
+            raise RateLimited("X rate limit reached; Pieuvre tries again when it resets.", retry_after(response, 900.0),
+                              scope="account")
         if status == 401:
             raise AccountBroken("The X token has expired or was revoked: reconnect the X account.", "expired")
         if status == 403:
@@ -102,14 +104,25 @@ class XConnector(Connector):
                                      "CJK characters 2): shorten it.")
             if any(word in lowered for word in ("not permitted", "unsupported authentication", "scope",
                                                 "permission", "oauth2 user context")):
-                raise AccountBroken(f"X refused {doing} for lack of permission ({detail}): reconnect the X account "
-                                    "and grant every requested permission.", "missing_permission")
-            raise PublishRefused(f"X refused {doing}: {detail} Fix the post or the account, then publish again.")
+                raise AccountBroken("X refused for lack of permission ({detail}): reconnect the X account and grant "
+                                    "every requested permission.", "missing_permission", detail=detail)
         if status >= 500:
             if creates:
-                raise OutcomeUnknown(f"X answered {status} while {doing}; checking the account before resending.")
-            raise TransientBeforeSend(f"X answered {status} while {doing}; nothing was created.")
-        raise PublishRefused(f"X refused {doing}: {detail} (HTTP {status}). Fix the post, then publish again.")
+                raise OutcomeUnknown("X answered HTTP {status} while the post was being sent; checking the account "
+                                     "before resending.", status=status)
+            raise TransientBeforeSend("X answered HTTP {status}; nothing was created, trying again later.",
+                                      status=status)
+        if step == "image":
+            raise PublishRefused("X refused the image: {detail} (HTTP {status}). Use another image, then publish "
+                                 "again.", detail=detail, status=status)
+        if step == "read":
+            raise PublishRefused("X refused to read the account: {detail} (HTTP {status}). Reconnect the X account "
+                                 "if this lasts.", detail=detail, status=status)
+        if step == "connect":
+            raise PublishRefused("X refused to show your account: {detail} (HTTP {status}). Start connecting again.",
+                                 detail=detail, status=status)
+        raise PublishRefused("X refused the post: {detail} (HTTP {status}). Fix the post or the account, then publish "
+                             "again.", detail=detail, status=status)
 
     # -- publishing ---------------------------------------------------------------------
 
@@ -129,7 +142,7 @@ class XConnector(Connector):
                 return found
             raise PublishRefused("X refuses a post identical to a recent one on this account: change the text.")
         if response.status_code not in (200, 201):
-            self._fail(response, creates=True, doing="publishing the post")
+            self._fail(response, creates=True, step="post")
         post_id = str((data.get("data") or {}).get("id") or "")
         if not post_id:
             raise OutcomeUnknown("X accepted the post without saying its id; checking the account.")
@@ -139,8 +152,8 @@ class XConnector(Connector):
     async def _media_id(self, http: httpx.AsyncClient, token: str, post: OutgoingPost) -> str:
         """The id of the post's image on X: the one an earlier attempt uploaded while it lives, else a new upload."""
         if len(post.image) > IMAGE_MAX_BYTES:
-            raise PublishRefused(f"X takes images up to 5 MB; this one is {len(post.image) / 1048576:.1f} MB: "
-                                 "use a smaller image.")
+            raise PublishRefused("X takes images up to 5 MB; this one is {size} MB: use a smaller image.",
+                                 size=f"{len(post.image) / 1048576:.1f}")
         media_id = post.progress.get("x_media_id")
         if media_id and float(post.progress.get("x_media_expires_at") or 0) > time.time() + MEDIA_REUSE_MARGIN_SECONDS:
             return media_id
@@ -148,7 +161,7 @@ class XConnector(Connector):
                               headers=self._headers(token), data={"media_category": "tweet_image"},
                               files={"media": ("image.jpg", post.image, "image/jpeg")})
         if response.status_code not in (200, 201):
-            self._fail(response, creates=False, doing="uploading the image")
+            self._fail(response, creates=False, step="image")
         media = body(response).get("data") or {}
         if not media.get("id"):
             raise TransientBeforeSend("X's media upload answer lacked the media id.")
@@ -166,7 +179,7 @@ class XConnector(Connector):
             response = await send(http, "GET", self._api(f"/2/users/{account.external_id}/tweets?{query}"),
                                   creates=False, label="X", headers=self._headers(self.access_token(account)))
         if response.status_code != 200:
-            self._fail(response, creates=False, doing="reading the account's posts")
+            self._fail(response, creates=False, step="read")
         wanted = comparable(post.text)
         for tweet in body(response).get("data") or []:
             if comparable(str(tweet.get("text", ""))) == wanted and tweet.get("id"):
@@ -187,7 +200,7 @@ class XConnector(Connector):
             response = await send(http, "GET", self._api(f"/2/tweets?{query}"), creates=False, label="X",
                                   headers=self._headers(self.access_token(account)))
         if response.status_code != 200:
-            self._fail(response, creates=False, doing="reading the post's metrics")
+            self._fail(response, creates=False, step="read")
         tweet = next((t for t in body(response).get("data") or [] if str(t.get("id")) == external_id), None)
         if tweet is None:
             return Metrics(values={})  # deleted, or not visible to this account
@@ -218,13 +231,15 @@ class XConnector(Connector):
         data = body(response)
         if response.status_code != 200 or not data.get("access_token"):
             if response.status_code >= 500:
-                raise TransientBeforeSend(f"X's token service answered {response.status_code}.")
+                raise TransientBeforeSend("X's token service answered HTTP {status}; trying again later.",
+                                          status=response.status_code)
             if response.status_code == 429:
                 raise RateLimited("X throttled the token request.", retry_after(response, 60.0))
             detail = data.get("error_description") or data.get("error") or f"HTTP {response.status_code}"
             if refreshing:
-                raise AccountBroken(f"X refused to renew the access ({detail}): reconnect the X account.", "expired")
-            raise PublishRefused(f"X refused the connection ({detail}): start connecting again.")
+                raise AccountBroken("X refused to renew the access ({detail}): reconnect the X account.", "expired",
+                                    detail=detail)
+            raise PublishRefused("X refused the connection ({detail}): start connecting again.", detail=detail)
         return TokenSet(
             access_token=data["access_token"],
             refresh_token=data.get("refresh_token"),
@@ -261,6 +276,6 @@ class XConnector(Connector):
             response = await send(http, "GET", self._api("/2/users/me"), creates=False, label="X",
                                   headers=self._headers(tokens.access_token))
         if response.status_code != 200:
-            self._fail(response, creates=False, doing="reading your X account")
+            self._fail(response, creates=False, step="connect")
         user = body(response).get("data") or {}
         return [ConnectTarget(external_id=str(user["id"]), display_name=f"@{user.get('username') or user['id']}")]

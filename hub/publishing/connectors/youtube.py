@@ -104,7 +104,7 @@ class YouTubeConnector(GoogleConnector):
         answer = await send(http, "POST", self._url("/upload/youtube/v3/videos", uploadType="resumable",
                                                     part="snippet,status"),
                             creates=False, label="YouTube", json=metadata, headers=headers)
-        self._raise(answer, creates=False, doing="starting the video upload")
+        self._raise(answer, creates=False, step="video")
         location = answer.headers.get("location")
         if not location:
             raise TransientBeforeSend("YouTube opened no upload session (no Location header); retrying later.")
@@ -122,7 +122,7 @@ class YouTubeConnector(GoogleConnector):
         if answer.status_code == 308:
             # YouTube kept only part of the bytes: the session stays open, the next attempt resumes it.
             raise TransientBeforeSend("YouTube received only part of the video; the upload resumes on the next try.")
-        self._raise(answer, creates=True, doing="uploading the video")
+        self._raise(answer, creates=True, step="video")
         video = body(answer)
         if not video.get("id"):
             raise OutcomeUnknown("YouTube answered the upload without a video id; checking the upload session.")
@@ -139,7 +139,7 @@ class YouTubeConnector(GoogleConnector):
             return "incomplete", int(received.rpartition("-")[2]) + 1 if received else 0
         if answer.status_code in (404, 410):
             return "gone", None
-        self._raise(answer, creates=False, doing="checking the video upload")
+        self._raise(answer, creates=False, step="video")
         video = body(answer)
         if not video.get("id"):
             raise TransientBeforeSend("YouTube's upload session answered without the video; checking again later.")
@@ -154,7 +154,7 @@ class YouTubeConnector(GoogleConnector):
             answer = await send(http, "POST", self._url("/upload/youtube/v3/thumbnails/set", videoId=video_id),
                                 creates=False, label="YouTube", content=post.image,
                                 headers=self.headers(account) | {"Content-Type": "image/jpeg"})
-            self._raise(answer, creates=False, doing="setting the video's thumbnail")
+            self._raise(answer, creates=False, step="thumbnail")
         except (TransientBeforeSend, OutcomeUnknown, PublishRefused) as error:
             await post.remember(youtube_thumbnail=f"failed: {error}")
             return
@@ -181,7 +181,7 @@ class YouTubeConnector(GoogleConnector):
         """The channel's recent upload with this post's title and description."""
         answer = await send(http, "GET", self._url("/youtube/v3/channels", part="contentDetails", mine="true"),
                             creates=False, label="YouTube", headers=self.headers(account))
-        self._raise(answer, creates=False, doing="reading the channel")
+        self._raise(answer, creates=False, step="read")
         channels = body(answer).get("items") or []
         uploads = next((channel["contentDetails"]["relatedPlaylists"]["uploads"] for channel in channels
                         if channel.get("id") == account.external_id), None)
@@ -190,7 +190,7 @@ class YouTubeConnector(GoogleConnector):
         answer = await send(http, "GET", self._url("/youtube/v3/playlistItems", part="snippet", playlistId=uploads,
                                                    maxResults=20),
                             creates=False, label="YouTube", headers=self.headers(account))
-        self._raise(answer, creates=False, doing="reading the channel's uploads")
+        self._raise(answer, creates=False, step="read")
         wanted = self.snippet(post)
         for item in body(answer).get("items") or []:
             snippet = item.get("snippet") or {}
@@ -211,7 +211,7 @@ class YouTubeConnector(GoogleConnector):
         async with client(self.settings) as http:
             answer = await send(http, "GET", self._url("/youtube/v3/videos", part="statistics", id=external_id),
                                 creates=False, label="YouTube", headers=self.headers(account))
-        self._raise(answer, creates=False, doing="reading the video's counters")
+        self._raise(answer, creates=False, step="read")
         items = body(answer).get("items") or []
         if not items:
             return Metrics(values={})
@@ -227,13 +227,13 @@ class YouTubeConnector(GoogleConnector):
         async with client(self.settings) as http:
             answer = await send(http, "GET", self._url("/youtube/v3/channels", part="snippet", mine="true"),
                                 creates=False, label="YouTube", headers=self.headers(token=tokens.access_token))
-        self._raise(answer, creates=False, doing="listing your channels")
+        self._raise(answer, creates=False, step="connect")
         return [ConnectTarget(external_id=channel["id"], display_name=(channel.get("snippet") or {}).get("title")
                               or channel["id"]) for channel in body(answer).get("items") or []]
 
     # -- answers --------------------------------------------------------------------------
 
-    def _raise(self, answer: httpx.Response, *, creates: bool, doing: str) -> None:
+    def _raise(self, answer: httpx.Response, *, creates: bool, step: str) -> None:
         if answer.status_code < 400:
             return
         error = GoogleError.of(answer)
@@ -244,7 +244,7 @@ class YouTubeConnector(GoogleConnector):
             raise RateLimited("This channel reached YouTube's upload limit for 24 hours.", 24 * 3600.0, scope="account")
         if error.reason in ("rateLimitExceeded", "userRateLimitExceeded"):
             raise RateLimited("YouTube asks to slow down.", retry_after(answer), scope="account")
-        self.raise_for_error(answer, creates=creates, doing=doing)
+        self.raise_for_error(answer, creates=creates, step=step)
 
     def _published(self, video: dict[str, Any]) -> PublishedPost:
         published_at = (video.get("snippet") or {}).get("publishedAt")
