@@ -268,10 +268,32 @@ def _progress_saver(database: Database, publication_id: str):
 
 
 async def _finish(database: Database, publication_id: str, **values: Any) -> None:
+    """Record how a send ended, only if this worker still holds the publication.
+
+    A post that went out is recorded even if the sweeper took the publication meanwhile
+    (`unconfirmed`): it is on the network, and the reconcile would find it anyway."""
+    held = ("publishing", "unconfirmed") if values.get("status") == "published" else ("publishing",)
     async with database.session() as session:
-        await session.execute(update(Publication).where(Publication.id == publication_id).values(**values))
+        written = await session.execute(update(Publication).where(Publication.id == publication_id,
+                                                                  Publication.status.in_(held))
+                                        .values(**values).returning(Publication.id))
+        if written.scalar() is None:
+            log.warning("publishing.claim_lost publication_id=%s outcome=%s", publication_id, values.get("status"))
+            return
         if values.get("status") in ("published", "failed"):
             await _emit_settled(session, publication_id)
+
+
+async def _heartbeat(database: Database, settings: Settings, publication_id: str) -> None:
+    """While a send runs, keep the claim fresh so the sweeper never takes a slow but live send
+    (a large YouTube upload) for a dead worker's."""
+    every = parse_duration(settings.publish_stuck_after).total_seconds() / 3
+    while True:
+        await asyncio.sleep(every)
+        async with database.session() as session:
+            await session.execute(update(Publication).where(Publication.id == publication_id,
+                                                            Publication.status == "publishing")
+                                  .values(claimed_at=utcnow()))
 
 
 async def _emit_settled(session: AsyncSession, publication_id: str) -> None:
@@ -309,6 +331,11 @@ async def _publish(database: Database, settings: Settings, publication_id: str, 
     async with database.session() as session:
         publication = await claim(session, publication_id, now)
         if publication is None:
+            # Not ours, not due, or cooling down: if it still waits, the next dispatch queues it again
+            # (rather than after REQUEUE_AFTER).
+            await session.execute(update(Publication).where(Publication.id == publication_id,
+                                                            Publication.status == "scheduled")
+                                  .values(queued_at=None))
             return "skipped"
         proposal = await session.get(Proposal, publication.proposal_id)
         account = await session.get(SocialAccount, publication.social_account_id)
@@ -351,6 +378,7 @@ async def _publish(database: Database, settings: Settings, publication_id: str, 
                                 save_progress=_progress_saver(database, publication.id))
         attempt = publication.attempt
     connector = get_connector(account.connector, database, settings)
+    heartbeat = asyncio.create_task(_heartbeat(database, settings, publication_id))
     try:
         result = await connector.create_post(account, outgoing)
     except RateLimited as error:
@@ -385,6 +413,8 @@ async def _publish(database: Database, settings: Settings, publication_id: str, 
     except PublishRefused as error:
         await _finish(database, publication_id, status="failed", error=str(error))
         return "failed"
+    finally:
+        heartbeat.cancel()
     await _finish(database, publication_id, status="published", external_id=result.external_id, url=result.url,
                   published_at=result.published_at, error=None)
     log.info("publishing.published publication_id=%s external_id=%s", publication_id, result.external_id)
@@ -424,13 +454,17 @@ async def reconcile(database: Database, settings: Settings, now: datetime | None
                 values = {"status": "published", "external_id": found.external_id, "url": found.url,
                           "published_at": found.published_at, "error": None}
                 counts["published"] += 1
+            elif publication.attempt >= settings.publish_max_attempts:
+                values = {"status": "failed", "error": "Gave up after {attempt} attempts: {error}".format(
+                    attempt=publication.attempt, error=publication.error or "")}
+                counts["failed"] = counts.get("failed", 0) + 1
             else:
                 values = {"status": "scheduled", "due_at": now, "queued_at": None}
                 counts["rescheduled"] += 1
             settled = await session.execute(update(Publication)
                                             .where(Publication.id == publication.id, Publication.status == "unconfirmed")
                                             .values(**values).returning(Publication.id))
-            if settled.scalar() is not None and values["status"] == "published":
+            if settled.scalar() is not None and values["status"] in ("published", "failed"):
                 await _emit_settled(session, publication.id)
     return counts
 

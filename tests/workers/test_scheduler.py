@@ -279,9 +279,6 @@ class TestCooldowns:
             assert sorted(post.account for post in facebook.all_posts()) == ["500", "501"]
 
 
-    @pytest.mark.xfail(strict=True, reason="a publish job skipped because its account was cooling keeps its queued_at, "
-                                           "so queue_due waits REQUEUE_AFTER (2 min) to queue it again, however "
-                                           "short the cool-down (hub/publishing/service.py queue_due/_publish)")
     async def test_a_job_skipped_during_a_cool_down_is_queued_again_when_it_ends(self, database, settings, client_as):
         brand = await make_brand(database, settings, client_as)
         with XStandIn() as x, pointed_at(settings, x_api_url=x.url):
@@ -392,9 +389,6 @@ class TestUnknownOutcomes:
             assert (await publication(database, pending.id)).external_id == created.id
 
 
-    @pytest.mark.xfail(strict=True, reason="publish_max_attempts is not enforced on unknown outcomes: a create that "
-                                           "always answers 5xx cycles unconfirmed -> reconcile -> scheduled forever "
-                                           "(hub/publishing/service.py reconcile, the not-found branch)")
     async def test_a_create_that_always_fails_unknown_gives_up_after_the_max_attempts(self, database, settings,
                                                                                      client_as):
         brand = await make_brand(database, settings, client_as)
@@ -411,10 +405,6 @@ class TestUnknownOutcomes:
             assert (settled.status, settled.attempt) == ("failed", 3), (settled.status, settled.attempt)
             assert "3 attempts" in settled.error
 
-    @pytest.mark.xfail(strict=True, reason="the sweeper takes a slow but live publish (claimed longer than "
-                                           "publish_stuck_after ago) for a dead one: nothing renews the claim while "
-                                           "create_post runs, so it is rescheduled and sent a second time, and the "
-                                           "first worker's _finish overwrites the status unguarded")
     async def test_the_sweeper_does_not_resend_a_publication_whose_worker_is_slow_but_alive(
             self, database, settings, client_as):
         brand = await make_brand(database, settings, client_as)
