@@ -471,9 +471,9 @@ FRENCH: dict[str, str] = {
     "Add images": "Ajouter des images",
     "JPEG, PNG or WebP, up to {n} MB each. SVG and other formats are refused.":
         "JPEG, PNG ou WebP, jusqu'à {n} Mo chacune. SVG et les autres formats sont refusés.",
-    "{n} image(s) added to the library.": "{n} image(s) ajoutée(s) à la médiathèque.",
+    "{n} file(s) added to the library.": "{n} fichier(s) ajouté(s) à la médiathèque.",
     "Not added:": "Non ajoutées :",
-    "Choose one or more images first.": "Choisissez d'abord une ou plusieurs images.",
+    "Choose one or more images or videos first.": "Choisissez d'abord une ou plusieurs images ou vidéos.",
     "Open the full image": "Ouvrir l'image en grand",
     "Untitled": "Sans nom",
     "{size} KB": "{size} Ko",

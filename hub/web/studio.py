@@ -167,7 +167,7 @@ async def sample_location(session: AsyncSession, actor: Actor) -> Location | Non
 
 async def editor_library(session: AsyncSession, brand_id: str, selected: str = "") -> list[Media]:
     """The photos the editor offers: the newest of the library, and the chosen one if it is older."""
-    rows = list(await session.scalars(select(Media).where(Media.brand_id == brand_id)
+    rows = list(await session.scalars(select(Media).where(Media.brand_id == brand_id, Media.content_type.like("image/%"))
                                       .order_by(Media.created_at.desc(), Media.id).limit(LIBRARY_IN_EDITOR)))
     if selected and all(row.id != selected for row in rows):
         chosen = await session.scalar(select(Media).where(Media.brand_id == brand_id, Media.id == selected))
@@ -627,7 +627,10 @@ async def upload_media(request: Request, actor: FormActor, session: SessionDep) 
     status_code = 200
     uploads = [item for item in form.getlist("file") if not isinstance(item, str)]
     for upload in uploads:
-        raw, name = await _read_upload(upload, settings.media_max_bytes)
+        head, name = await _read_upload(upload, 15)
+        # The first bytes say whether this is a video, which has its own (larger) limit.
+        limit = settings.video_max_bytes if media.video_type(head) else settings.media_max_bytes
+        raw = head + (await upload.read(limit + 1 - len(head)) if len(head) == 16 else b"")
         if not raw and not name:
             continue  # the empty file field a browser sends when nothing was chosen
         try:
@@ -638,7 +641,7 @@ async def upload_media(request: Request, actor: FormActor, session: SessionDep) 
             refused.append({"name": name, "message": _(error.message, **error.values)})
             status_code = error.status_code if status_code == 200 else status_code
     if not added and not refused:
-        refused.append({"name": "", "message": _("Choose one or more images first.")})
+        refused.append({"name": "", "message": _("Choose one or more images or videos first.")})
         status_code = 422
     if refused:
         # The answer's status is the first refusal's (415, 413, 422), whatever else was added.

@@ -170,11 +170,25 @@ class TestMediaPage:
             ("file", ("notes.txt", b"hello", "text/plain")),
         ])
         assert response.status_code == 415  # one refused: said in place, the other kept
-        assert "1 image(s) added" in response.text and "notes.txt" in response.text
+        assert "1 file(s) added" in response.text and "notes.txt" in response.text
         page = await local.get("/media")
         item = page.text.split('data-testid="library-item"')[1]
         assert "sunset.png" in item and "640 × 480" in item and "PNG" in item
         assert await media_count(database) == 1
+
+    async def test_a_video_larger_than_the_image_limit_is_kept_whole(self, database, settings, web_client):
+        from hub.media.models import Media
+
+        network = await make_network(database, settings, locations=1)
+        hq = await web_client(network.hq_email)
+        token = csrf_of((await hq.get("/media")).text)
+        video = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * (settings.media_max_bytes + 1000)
+        response = await hq.post("/media", data={"csrf_token": token},
+                                 files={"file": ("spring.mp4", video, "video/mp4")})
+        assert response.status_code == 303, response.text
+        async with database.session() as session:
+            [item] = list(await session.scalars(select(Media)))
+        assert (item.content_type, item.size_bytes) == ("video/mp4", len(video))
 
     async def test_viewers_cannot_open_it(self, database, settings, web_client):
         from hub.accounts import service as accounts
