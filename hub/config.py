@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     linkedin_api_url: str = "https://api.linkedin.com"
     x_api_url: str = "https://api.x.com"
     google_business_api_url: str = "https://mybusiness.googleapis.com"
+    # Google Business Profile's other APIs live on their own hosts (accounts, locations, metrics).
+    google_accounts_api_url: str = "https://mybusinessaccountmanagement.googleapis.com"
+    google_information_api_url: str = "https://mybusinessbusinessinformation.googleapis.com"
+    google_performance_api_url: str = "https://businessprofileperformance.googleapis.com"
     youtube_api_url: str = "https://www.googleapis.com"
 
     # OAuth consent pages and token endpoints (real hosts by default; stand-ins in tests).

@@ -40,9 +40,10 @@ def translate(message: str, language: str, **values: Any) -> str:
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-# A placeholder holding one of our own messages (e.g. "Gave up after {attempt} attempts: {error}"):
-# its value is translated too. Any other placeholder holds a name, a number or a network's own words.
-NESTED_MESSAGE = "error"
+# Placeholders holding one of our own messages (e.g. "Gave up after {attempt} attempts: {error}",
+# "{network} refused the connection: {reason}"): their value is translated too. Any other
+# placeholder holds a name, a number or a network's own words.
+NESTED_MESSAGES = ("error", "reason")
 
 
 @cache
@@ -85,8 +86,9 @@ def translate_message(text: str, language: str) -> str:
         if match is None:
             continue
         values = match.groupdict()
-        if NESTED_MESSAGE in values:
-            values[NESTED_MESSAGE] = translate_message(values[NESTED_MESSAGE], language)
+        for name in NESTED_MESSAGES:
+            if name in values:
+                values[name] = translate_message(values[name], language)
         try:
             return FRENCH[english].format(**values)
         except (KeyError, IndexError, ValueError):

@@ -32,7 +32,7 @@ from hub.audit.service import record as audit
 from hub.config import Settings, parse_duration
 from hub.db import Database, utcnow
 from hub.errors import Forbidden, HubError, Invalid, NotFound
-from hub.i18n import translate
+from hub.i18n import translate, translate_message
 from hub.locations.models import Location
 from hub.notifications import mailer
 from hub.notifications.service import _local_managers, digest_language
@@ -531,7 +531,7 @@ def broken_mail(settings: Settings, account: SocialAccount, location: Location, 
         _("The {network} account “{account}” of {location} ({code}) stopped working: nothing will be published on it until it is reconnected.",
           network=network, account=account.display_name, location=location.name, code=location.code),
         f"{_('Status')}: {status}",
-        f"{_('What the network said')}: {account.status_detail or '—'}",
+        f"{_('What the network said')}: {translate_message(account.status_detail, language) if account.status_detail else '—'}",
         _("Reconnect it here: {link}", link=link),
     ]
     html = "".join(f"<p>{escape(line)}</p>" for line in lines[:-1])

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from hub.deps import ApiActor, FormActor, PageActor, SessionDep
 from hub.db import utcnow
 from hub.errors import Forbidden
-from hub.i18n import translate
+from hub.i18n import translate, translate_message
 from hub.locations import service as locations
 from hub.publishing import accounts
 from hub.publishing.models import NETWORKS
@@ -67,7 +67,10 @@ def _after(request: Request, outcome: accounts.ConnectOutcome) -> Response:
     if outcome.kind == "choose":
         return RedirectResponse(f"/accounts/oauth/grants/{outcome.grant.id}", status_code=303)
     # The grant is used up (committed); the page says what happened and what to do.
-    message = translate(outcome.message, request.state.language, **(outcome.values or {}))
+    values = dict(outcome.values or {})
+    if "reason" in values:  # the connector's own message, translated too
+        values["reason"] = translate_message(str(values["reason"]), request.state.language)
+    message = translate(outcome.message, request.state.language, **values)
     return render(request, "accounts/failed.html", {"message": message, "grant": outcome.grant}, status_code=400)
 
 

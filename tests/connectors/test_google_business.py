@@ -24,8 +24,9 @@ REDIRECT = "https://hub.example/oauth/google_business/callback"
 @pytest.fixture
 def standin(settings):
     with GoogleBusinessStandIn() as standin, pointed_at(
-        settings, google_business_api_url=standin.url, google_oauth_url=standin.url, google_token_url=standin.url,
-        google_client_id=standin.client_id, google_client_secret=standin.client_secret,
+        settings, google_business_api_url=standin.url, google_accounts_api_url=standin.url,
+        google_information_api_url=standin.url, google_performance_api_url=standin.url,
+        google_oauth_url=standin.url, google_token_url=standin.url, google_client_id=standin.client_id, google_client_secret=standin.client_secret,
     ):
         standin.add_location(LOCATION, "Pizza Lyon")
         yield standin

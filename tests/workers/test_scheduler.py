@@ -668,8 +668,6 @@ class TestGoogle:
                                         "summary": "Une question ? Appelez la boutique de Ville0.",
                                         "callToAction": {"actionType": "CALL"}}]
 
-    @pytest.mark.xfail(strict=True, reason="GoogleBusinessConnector.local_post drops callToAction for EVENT posts; "
-                                           "Google ignores it only for OFFER (networks.md §6)")
     async def test_an_event_keeps_its_button(self, database, settings, client_as):
         brand = await make_brand(database, settings, client_as)
         with GoogleBusinessStandIn() as google, pointed_at(settings, google_business_api_url=google.url):

@@ -3,7 +3,9 @@
 A location account's `external_id` is `accounts/{a}/locations/{l}`. Posts go through the v4
 `localPosts` API; accounts and locations are listed by the Account Management and Business
 Information APIs, and location-level counters come from the Performance API
-(reference/networks.md §6). All of them are called on `settings.google_business_api_url`.
+(reference/networks.md §6). Google serves them from four hosts, each a setting: local posts
+(`google_business_api_url`), accounts (`google_accounts_api_url`), locations
+(`google_information_api_url`) and daily metrics (`google_performance_api_url`).
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ class GoogleBusinessConnector(GoogleConnector):
     label = "Google Business Profile"
     scopes = ("https://www.googleapis.com/auth/business.manage",)
 
-    def _url(self, path: str) -> str:
-        return f"{self.settings.google_business_api_url.rstrip('/')}/{path.lstrip('/')}"
+    def _url(self, path: str, base: str | None = None) -> str:
+        return f"{(base or self.settings.google_business_api_url).rstrip('/')}/{path.lstrip('/')}"
 
     # -- publishing -----------------------------------------------------------------------
 
@@ -54,7 +56,7 @@ class GoogleBusinessConnector(GoogleConnector):
             local_post["event"] = _event(options.get("event"), topic)
             if topic == "OFFER" and isinstance(options.get("offer"), dict):
                 local_post["offer"] = options["offer"]
-        else:
+        if topic != "OFFER":
             # Google ignores a call to action on an offer, so none is sent for one.
             action = _call_to_action(options.get("call_to_action"), post.text)
             if action:
@@ -103,7 +105,8 @@ class GoogleBusinessConnector(GoogleConnector):
                       (f"dailyRange.{bound}.day", day.day)]
         async with client(self.settings) as http:
             answer = await send(
-                http, "GET", self._url(f"/v1/locations/{location}:fetchMultiDailyMetricsTimeSeries?{urlencode(query)}"),
+                http, "GET", self._url(f"/v1/locations/{location}:fetchMultiDailyMetricsTimeSeries?{urlencode(query)}",
+                               self.settings.google_performance_api_url),
                 creates=False, label="Google Business Profile", headers=self.headers(account))
         self._raise(answer, creates=False, step="read")
         totals = dict.fromkeys(LOCATION_METRICS, 0)
@@ -124,11 +127,12 @@ class GoogleBusinessConnector(GoogleConnector):
         headers = self.headers(token=tokens.access_token)
         targets: list[ConnectTarget] = []
         async with client(self.settings) as http:
-            accounts = await self._all(http, "/v1/accounts", {}, "accounts", headers, "connect")
+            accounts = await self._all(http, "/v1/accounts", {}, "accounts", headers, "connect",
+                                       base=self.settings.google_accounts_api_url)
             for google_account in accounts:
                 locations = await self._all(http, f"/v1/{google_account['name']}/locations",
                                             {"readMask": "name,title"}, "locations", headers,
-                                            "connect")
+                                            "connect", base=self.settings.google_information_api_url)
                 for location in locations:
                     targets.append(ConnectTarget(
                         external_id=f"{google_account['name']}/{location['name']}",
@@ -137,13 +141,13 @@ class GoogleBusinessConnector(GoogleConnector):
         return targets
 
     async def _all(self, http, path: str, params: dict[str, str], key: str, headers: dict[str, str],
-                   step: str) -> list[dict[str, Any]]:
+                   step: str, base: str | None = None) -> list[dict[str, Any]]:
         """Every item of a paged Google list (pageToken / nextPageToken)."""
         items: list[dict[str, Any]] = []
         page_token = ""
         while True:
             query = params | ({"pageToken": page_token} if page_token else {})
-            answer = await send(http, "GET", self._url(path) + (f"?{urlencode(query)}" if query else ""),
+            answer = await send(http, "GET", self._url(path, base) + (f"?{urlencode(query)}" if query else ""),
                                 creates=False, label="Google Business Profile", headers=headers)
             self._raise(answer, creates=False, step=step)
             data = body(answer)
