@@ -56,6 +56,8 @@ class PostRevision(IdMixin, TimestampMixin, Base):
     # Per-network replacement of the body: {"x": "shorter text"}.
     variants: Mapped[dict[str, Any]] = mapped_column(default=dict)
     editable: Mapped[str] = mapped_column(String(10), default="free")
+    # The language HQ wrote it in; None: the brand's default locale.
+    source_locale: Mapped[str | None] = mapped_column(String(20), default=None)
     # Editable slots of a "slots" post, written [[name]] in the text: {"offer": {"max_length": 60, "default": "…"}}.
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The branded image: {"media_id": photo, "texts": {"headline": "…{city}…", "subline", "cta", "legal"}}; {} for none.

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, IdMixin, TimestampMixin
 
+# needs_translation: the location's language has no approved translation yet; it waits for one
+# (never the source language instead) and never goes out in that state.
 PROPOSAL_STATUSES = ("pending", "approved", "customized", "rejected", "expired", "auto_approved", "withdrawn",
-                     "superseded")
+                     "superseded", "needs_translation")
 # Statuses under which a proposal goes out at its time.
 GOING_OUT = ("approved", "customized", "auto_approved")
 REJECT_REASONS = ("off_brand", "not_relevant", "wrong_timing", "legal", "other")
@@ -82,6 +84,10 @@ class Proposal(IdMixin, TimestampMixin, Base):
     hq_changed: Mapped[bool] = mapped_column(default=False)
     hq_diff: Mapped[dict[str, Any]] = mapped_column(default=dict)
     publish_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The locale its texts are written in (a translation's, or the source's), None while it needs a
+    # translation; and the fallback chain that was tried, in order (hub.translations.service.fallback_chain).
+    locale: Mapped[str | None] = mapped_column(String(20), default=None)
+    fallback: Mapped[list[Any]] = mapped_column(default=list)
     deadline: Mapped[datetime | None] = mapped_column(default=None)
     seen_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
