@@ -12,14 +12,19 @@ from hub.brandkit.schemas import BrandKitData
 from hub.db import utcnow
 from hub.linting.service import LintRules
 
+# The glossary is how the brand speaks in each language: it is kept in the kit's tone column, under this key.
+GLOSSARY_KEY = "glossary"
+
 
 async def get_kit(session: AsyncSession, brand_id: str) -> BrandKitData:
     """The brand's kit (the defaults until HQ saves one)."""
     row = await session.scalar(select(BrandKit).where(BrandKit.brand_id == brand_id))
     if row is None:
         return BrandKitData()
-    return BrandKitData(palette=row.palette, tone=row.tone, networks=row.networks, logo_media_id=row.logo_media_id,
-                        **(row.image or {}))
+    tone = dict(row.tone or {})
+    glossary = tone.pop(GLOSSARY_KEY, [])
+    return BrandKitData(palette=row.palette, tone=tone, networks=row.networks, logo_media_id=row.logo_media_id,
+                        glossary=glossary, **(row.image or {}))
 
 
 async def put_kit(session: AsyncSession, actor: Actor, data: BrandKitData) -> BrandKitData:
@@ -33,7 +38,8 @@ async def put_kit(session: AsyncSession, actor: Actor, data: BrandKitData) -> Br
         before = (await get_kit(session, actor.brand_id)).model_dump(mode="json")
         row.version += 1
     dumped = data.model_dump(mode="json")
-    row.palette, row.tone, row.networks = dumped["palette"], dumped["tone"], dumped["networks"]
+    row.palette, row.networks = dumped["palette"], dumped["networks"]
+    row.tone = {**dumped["tone"], GLOSSARY_KEY: dumped["glossary"]}
     row.logo_media_id = data.logo_media_id
     row.image = {"editable_zones": dumped["editable_zones"], "image_template": dumped["image_template"]}
     row.updated_at, row.updated_by = utcnow(), actor.user.id
@@ -46,4 +52,5 @@ async def put_kit(session: AsyncSession, actor: Actor, data: BrandKitData) -> Br
 async def lint_rules(session: AsyncSession, brand_id: str) -> LintRules:
     """The rules the linter applies to this brand's texts."""
     kit = await get_kit(session, brand_id)
-    return LintRules(tone=kit.tone, instagram_hashtag_cap=kit.networks.instagram_hashtag_cap)
+    return LintRules(tone=kit.tone, instagram_hashtag_cap=kit.networks.instagram_hashtag_cap,
+                     glossary=tuple(kit.glossary))

@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.brandkit.schemas import ToneRules
+from hub.brandkit.schemas import GlossaryEntry, ToneRules
 from hub.linting.findings import finding, has_errors
+from hub.linting.glossary import lint_glossary
 from hub.linting.networks import NETWORK_RULES, URL, link_end, measured_length
 from hub.linting.tone import HASHTAG, lint_tone
 
@@ -26,6 +27,7 @@ class LintRules:
 
     tone: ToneRules = field(default_factory=ToneRules)
     instagram_hashtag_cap: int = 5
+    glossary: tuple[GlossaryEntry, ...] = ()
 
 
 DEFAULT_RULES = LintRules()
@@ -93,7 +95,10 @@ def _network_findings(text: str, network: str, locale: str, rules: LintRules) ->
     return findings
 
 
-def lint_text(text: str, network: str, locale: str, rules: LintRules | None = None) -> list[dict[str, Any]]:
-    """Every finding of the network's rules and the brand's tone on one text."""
+def lint_text(text: str, network: str, locale: str, rules: LintRules | None = None, *,
+              source: str | None = None) -> list[dict[str, Any]]:
+    """Every finding of the network's rules, the brand's tone and its glossary on one text; `source` is the
+    text it was translated from, when it is a translation (the glossary then checks each term of the source)."""
     rules = rules or DEFAULT_RULES
-    return _network_findings(text, network, locale, rules) + lint_tone(text, network, locale, rules.tone)
+    return (_network_findings(text, network, locale, rules) + lint_tone(text, network, locale, rules.tone)
+            + lint_glossary(text, network, locale, rules.glossary, source=source))

@@ -42,7 +42,8 @@ def fold(text: str) -> tuple[str, list[int]]:
     return "".join(folded), origin
 
 
-def _term_pattern(term: str) -> re.Pattern[str]:
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A pattern finding `term` as whole words in a `fold`ed text, any spacing between its words."""
     folded, _ = fold(term.strip())
     body = r"\s+".join(re.escape(word) for word in folded.split())
     return re.compile(rf"(?<!\w){body}(?!\w)")
@@ -62,7 +63,7 @@ def lint_tone(text: str, network: str, locale: str, tone: ToneRules) -> list[dic
     for banned in tone.banned_terms:
         if banned.languages and language not in banned.languages:
             continue
-        for match in _term_pattern(banned.term).finditer(folded):
+        for match in term_pattern(banned.term).finditer(folded):
             start, end = origin[match.start()], origin[match.end() - 1] + 1
             if banned.replacement:
                 findings.append(finding(

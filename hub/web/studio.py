@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
 from hub.brandkit import service as brandkit
-from hub.brandkit.schemas import IMAGE_ZONES, REGISTERS, BrandKitData
+from hub.brandkit.schemas import EVERY_LOCALE, IMAGE_ZONES, REGISTERS, BrandKitData, glossary_locale
 from hub.campaigns import service as campaigns
 from hub.campaigns.models import Campaign
 from hub.campaigns.schemas import IMAGE_TEXT_ZONES
@@ -49,7 +49,8 @@ PALETTE_KEYS = ("primary", "secondary", "accent", "text", "background")
 LIMIT_KEYS = ("max_hashtags", "max_emoji", "max_exclamation_marks", "max_caps_words")
 BLANK_ROWS = 2
 LIBRARY_IN_EDITOR = 24
-_ROW_FIELD = re.compile(r"^(banned|mention)-(\d{1,4})-")
+_ROW_FIELD = re.compile(r"^(banned|mention|glossary)-(\d{1,4})-")
+GLOSSARY_MODES = ("keep", "translate")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 
 
@@ -307,17 +308,29 @@ def kit_values(kit: BrandKitData) -> dict[str, Any]:
         "signature": {"text": tone.signature.text, "networks": list(tone.signature.networks)},
         "instagram_hashtag_cap": str(kit.networks.instagram_hashtag_cap),
         "editable_zones": list(getattr(kit, "editable_zones", [])),
+        "glossary": glossary_values(kit),
     }
+
+
+def glossary_values(kit: BrandKitData) -> list[dict[str, Any]]:
+    """The glossary as its form shows it: one row per term and locale ("" for every other locale)."""
+    rows = [{"term": entry.term, "locale": "" if locale == EVERY_LOCALE else locale, "mode": rule.mode,
+             "translation": rule.translation}
+            for entry in kit.glossary for locale, rule in entry.locale_rules.items()]
+    return [{"index": index, **row} for index, row in enumerate(rows)]
 
 
 def _with_blank_rows(values: dict[str, Any]) -> dict[str, Any]:
     """The form's rows plus a few empty ones to add terms and mentions without JavaScript."""
-    start = max([row["index"] for row in values["banned"] + values["mentions"]] + [-1]) + 1
+    glossary = values.get("glossary", [])
+    start = max([row["index"] for row in values["banned"] + values["mentions"] + glossary] + [-1]) + 1
     blanks = range(start, start + BLANK_ROWS)
     return {**values,
             "banned": values["banned"] + [{"index": index, "term": "", "replacement": "", "languages": ""}
                                           for index in blanks],
             "mentions": values["mentions"] + [{"index": index, "text": "", "networks": []} for index in blanks],
+            "glossary": glossary + [{"index": index, "term": "", "locale": "", "mode": "keep", "translation": ""}
+                                    for index in blanks],
             "next_index": start + BLANK_ROWS}
 
 
@@ -335,13 +348,19 @@ def _kit_messages(_: Any) -> dict[str, str]:
         "instagram_hashtag_cap": _("Write a whole number from 0 to 30."),
         "rows": _("The brand kit holds at most 500 banned terms and 50 required mentions."),
         "zones": _("Tick zones from the list only."),
+        "glossary_term": _("Write the brand term (at most 100 characters, with at least one letter or digit)."),
+        "glossary_locale": _("Write a locale such as fr or fr-BE, or leave it empty for every other locale."),
+        "glossary_mode": _("Pick “Keep as is” or “Translate as”."),
+        "glossary_translation": _("Write the translation (at most 100 characters), or pick “Keep as is”."),
+        "glossary_kept": _("A kept term is written as it is: empty the translation, or pick “Translate as”."),
+        "glossary_rows": _("The glossary holds at most 500 terms."),
     }
 
 
 def parse_kit_form(form: Any, current: BrandKitData, errors: Any, _: Any) -> tuple[dict[str, Any], BrandKitData | None]:
     """The submitted brand kit: what to show again, and the checked kit (None when a field is wrong)."""
     messages = _kit_messages(_)
-    indices: dict[str, list[int]] = {"banned": [], "mention": []}
+    indices: dict[str, list[int]] = {"banned": [], "mention": [], "glossary": []}
     for key in form:
         match = _ROW_FIELD.match(key)
         if match and int(match.group(2)) not in indices[match.group(1)]:
@@ -358,6 +377,7 @@ def parse_kit_form(form: Any, current: BrandKitData, errors: Any, _: Any) -> tup
         "signature": {"text": text("signature-text"), "networks": [str(n) for n in form.getlist("signature-networks")]},
         "instagram_hashtag_cap": text("instagram_hashtag_cap"),
         "editable_zones": [str(zone) for zone in form.getlist("editable_zones")],
+        "glossary": [],
     }
     banned_rows: list[int] = []  # form index of each banned term kept, to put pydantic's errors back on its row
     banned: list[dict[str, Any]] = []
@@ -382,6 +402,7 @@ def parse_kit_form(form: Any, current: BrandKitData, errors: Any, _: Any) -> tup
         values["mentions"].append(row)
         mention_rows.append(index)
         mentions.append({"text": row["text"], "networks": row["networks"]})
+    glossary, glossary_rows = _parse_glossary_rows(form, sorted(indices["glossary"]), values, errors, _)
     limits: dict[str, int | None] = {}
     for key in (*LIMIT_KEYS, "instagram_hashtag_cap"):
         raw = values["limits"][key] if key in LIMIT_KEYS else values["instagram_hashtag_cap"]
@@ -412,11 +433,12 @@ def parse_kit_form(form: Any, current: BrandKitData, errors: Any, _: Any) -> tup
                         if "instagram_hashtag_cap" in errors.fields else limits.get("instagram_hashtag_cap")}
     if "editable_zones" in data:
         data["editable_zones"] = values["editable_zones"]
+    data["glossary"] = glossary
     try:
         kit = BrandKitData.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
-            errors.add(*_kit_error_field(item["loc"], banned_rows, mention_rows, messages))
+            errors.add(*_kit_error_field(item["loc"], banned_rows, mention_rows, messages, glossary_rows))
         kit = None
     if errors:
         errors.summary = _("Some fields need your attention: see the messages below.")
@@ -424,10 +446,67 @@ def parse_kit_form(form: Any, current: BrandKitData, errors: Any, _: Any) -> tup
     return values, kit
 
 
+def _parse_glossary_rows(form: Any, indices: list[int], values: dict[str, Any], errors: Any,
+                         _: Any) -> tuple[list[dict[str, Any]], list[dict[str, int]]]:
+    """The glossary's form rows (one per term and locale) as glossary entries (one per term, whatever
+    its case and accents), and for each entry the form row of each of its locales."""
+    from hub.linting.tone import fold
+
+    messages = _kit_messages(_)
+    entries: dict[str, dict[str, Any]] = {}
+    rows_of: dict[str, dict[str, int]] = {}
+    for index in indices:
+        def text(name: str) -> str:
+            return str(form.get(f"glossary-{index}-{name}") or "").strip()
+
+        row = {"index": index, "term": text("term"), "locale": text("locale"), "mode": text("mode") or "keep",
+               "translation": text("translation")}
+        # The mode always has a value (a select): a row is blank when nothing was typed in it.
+        if form.get(f"glossary-{index}-remove") or not (row["term"] or row["locale"] or row["translation"]):
+            continue
+        values["glossary"].append(row)
+        prefix = f"glossary-{index}"
+        if not row["term"]:
+            errors.add(f"{prefix}-term", messages["glossary_term"])
+            continue
+        try:
+            locale = glossary_locale(row["locale"] or EVERY_LOCALE)
+        except ValueError:
+            errors.add(f"{prefix}-locale", messages["glossary_locale"])
+            continue
+        if row["mode"] not in GLOSSARY_MODES:
+            errors.add(f"{prefix}-mode", messages["glossary_mode"])
+            continue
+        if row["mode"] == "translate" and not row["translation"]:
+            errors.add(f"{prefix}-translation", messages["glossary_translation"])
+            continue
+        if row["mode"] == "keep" and row["translation"]:
+            errors.add(f"{prefix}-translation", messages["glossary_kept"])
+            continue
+        key = " ".join(fold(row["term"])[0].split())
+        entry = entries.setdefault(key, {"term": row["term"], "locale_rules": {}})
+        if locale in entry["locale_rules"]:
+            errors.add(f"{prefix}-locale", _("“{term}” already has a rule for this locale: keep one row per locale.",
+                                             term=entry["term"]))
+            continue
+        entry["locale_rules"][locale] = {"mode": row["mode"], "translation": row["translation"]}
+        rows_of.setdefault(key, {})[locale] = index
+    return list(entries.values()), [rows_of[key] for key in entries]
+
+
 def _kit_error_field(loc: tuple[Any, ...], banned_rows: list[int], mention_rows: list[int],
-                     messages: dict[str, str]) -> tuple[str, str]:
+                     messages: dict[str, str], glossary_rows: list[dict[str, int]] | None = None) -> tuple[str, str]:
     """The form field (and our sentence) of one of BrandKitData's errors."""
     part = list(loc) + ["", "", "", ""]
+    if part[0] == "glossary":
+        rows = glossary_rows or []
+        if isinstance(part[1], int) and part[1] < len(rows) and rows[part[1]]:
+            locales = rows[part[1]]
+            if part[2] == "locale_rules" and part[3] in locales:
+                field = "translation" if part[4] == "translation" else "locale"
+                return f"glossary-{locales[part[3]]}-{field}", messages[f"glossary_{field}"]
+            return f"glossary-{min(locales.values())}-term", messages["glossary_term"]
+        return "glossary-rows", messages["glossary_rows"]
     if part[0] == "palette":
         return f"palette-{part[1]}", messages["palette"]
     if part[0] == "editable_zones":

@@ -347,6 +347,21 @@
     area.dispatchEvent(new Event("input", { bubbles: true }));
   });
 
+  // ------------------------------------------------------------ translation workspace: glossary term or memory text into the target
+  // data-insert-mode "cursor" puts the text at the cursor (a glossary term), "replace" replaces the whole text
+  // (a translation memory suggestion); the input event runs the live linter again.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-insert-into]");
+    if (!button) return;
+    var area = document.getElementById(button.getAttribute("data-insert-into"));
+    if (!area || area.disabled || area.readOnly) return;
+    var text = button.getAttribute("data-insert-text") || "";
+    area.focus();
+    if (button.getAttribute("data-insert-mode") === "replace") area.setRangeText(text, 0, area.value.length, "end");
+    else area.setRangeText(text, area.selectionStart, area.selectionEnd, "end");
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
   // ------------------------------------------------------------ file pickers say which file was chosen
   document.addEventListener("change", function (event) {
     var input = event.target;
