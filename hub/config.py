@@ -129,6 +129,21 @@ class Settings(BaseSettings):
     # Tokens expiring within this delay are refreshed ahead.
     token_refresh_ahead: str = "1h"
 
+    # Machine translation (hub/translations/machine.py): off by default, so no text leaves the
+    # server unless an admin picks a service. "none", "deepl", "libretranslate" or "apertium".
+    # Whatever it picks, a machine translation is only ever a draft that a person approves.
+    machine_translator: str = "none"
+    # DeepL: Free keys (ending in ":fx") use api-free.deepl.com, Pro keys api.deepl.com.
+    deepl_api_url: str = "https://api-free.deepl.com"
+    deepl_api_key: str = ""
+    # A LibreTranslate server (self-hosted, or a public one); its key only if the server asks for one.
+    libretranslate_url: str = ""
+    libretranslate_api_key: str = ""
+    # Apertium runs on this server (Debian: apt-get install apertium apertium-spa-cat …), offline.
+    apertium_command: str = "apertium"
+    # Seconds one Apertium run may take before it is stopped.
+    apertium_timeout_seconds: float = 20.0
+
     # Outbound webhooks never call loopback, private or link-local addresses (an admin could
     # otherwise make the server probe its own network); tests and on-premise receivers turn this on.
     webhooks_allow_private: bool = False
@@ -152,6 +167,13 @@ class Settings(BaseSettings):
         for part in value.split(","):
             parse_duration(part)
         return value
+
+    @field_validator("machine_translator")
+    @classmethod
+    def _check_machine_translator(cls, value: str) -> str:
+        if value.strip().lower() not in ("none", "deepl", "libretranslate", "apertium"):
+            raise ValueError(f"machine_translator is one of none, deepl, libretranslate, apertium, not {value!r}")
+        return value.strip().lower()
 
     @field_validator("digest_hour")
     @classmethod

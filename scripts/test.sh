@@ -14,6 +14,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
+# Machine translation is tested against the real Apertium with Debian's Spanish-Catalan pair (its
+# package does not pull the lexical-selection and constraint-grammar tools the pair runs, hence the last two).
+if ! { command -v apertium && command -v lrx-proc && command -v cg-proc \
+       && apertium -l 2>/dev/null | grep -x '[[:space:]]*spa-cat'; } >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq apertium apertium-spa-cat apertium-lex-tools cg3 >/dev/null
+fi
+
 up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! up 5432 && command -v pg_ctlcluster >/dev/null 2>&1; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
