@@ -34,6 +34,56 @@ def bench_render(
     report(asyncio.run(render.run(pg, redis, locations, processes)))
 
 
+i18n = typer.Typer(help="The UI's translations: gettext catalogues in hub/i18n/locales, kept with Babel.",
+                   no_args_is_help=True)
+app.add_typer(i18n, name="i18n")
+
+
+@i18n.command("extract")
+def i18n_extract() -> None:
+    """Extract every msgid from hub/ and templates/ into messages.pot and merge it into each .po
+    (translations kept, new msgids empty, msgids used nowhere any more dropped)."""
+    from hub.i18n.catalog import update
+
+    counts = update()
+    typer.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
+@i18n.command("check")
+def i18n_check(language: str = typer.Option("fr", help="The catalogue to check.")) -> None:
+    """Fail, listing them, when a used msgid has no translation, a translation changes the
+    {placeholders}, or the catalogue holds msgids used nowhere."""
+    from hub.i18n import dict_translations
+    from hub.i18n.catalog import check, po_path
+
+    result = check(language, extra=dict_translations() if language == "fr" else None)
+    for title, items in (("No translation (fill them in " + str(po_path(language)) + ")", result.missing),
+                         ("Other {placeholders} than the msgid", result.placeholders),
+                         ("Used nowhere (run `pieuvre i18n extract` to drop them, or mark them with N_)",
+                          result.unused)):
+        if items:
+            typer.echo(f"{title}: {len(items)}")
+            for item in items:
+                typer.echo(f"  {item}")
+    if not result.ok:
+        raise typer.Exit(1)
+    typer.echo(f"{language}: every msgid is translated.")
+
+
+@i18n.command("import-dicts")
+def i18n_import_dicts(
+    files: list[Path] = typer.Argument(None, help="Dict modules to fold (default: every hub/i18n/fr*.py)."),
+    keep: bool = typer.Option(False, "--keep", help="Keep the dict modules instead of deleting them."),
+) -> None:
+    """Fold French dict modules (MESSAGES = {english: french}) into the French .po, then delete them."""
+    from hub.i18n.catalog import import_dicts
+
+    result = import_dicts(files or None, delete=not keep)
+    typer.echo(f"Folded {', '.join(result['files']) or 'nothing'}: {result['added']} new msgid(s).")
+    for english in result["replaced"]:
+        typer.echo(f"  the dict's French replaced the catalogue's for: {english}")
+
+
 def _settings():
     from hub.config import get_settings
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
-from hub.i18n import Translator
+from hub.i18n import (Translator, dir_of, format_date, format_datetime, format_number, format_percent,
+                      format_time)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -23,16 +23,46 @@ environment = Environment(
 )
 
 
-def _when(value: datetime | None, timezone: str | None = None) -> str:
-    """A timestamp as people read it, in a location's time zone when one is given."""
-    if value is None:
-        return "—"
-    if timezone:
-        value = value.astimezone(ZoneInfo(timezone))
-    return value.strftime("%Y-%m-%d %H:%M")
+def _language(context) -> str:
+    return context.get("language") or "en"
 
 
-environment.filters["when"] = _when
+@pass_context
+def _when(context, value: datetime | None, timezone: str | None = None) -> str:
+    """A moment as the reader's language writes it ("26 nov. 2026, 14:05"), in a location's time zone
+    when one is given, else in UTC."""
+    return format_datetime(value, _language(context), timezone)
+
+
+@pass_context
+def _date(context, value: date | datetime | None, timezone: str | None = None, format: str = "medium") -> str:
+    """A day as the reader's language writes it ("26 nov. 2026")."""
+    return format_date(value, _language(context), timezone, format)
+
+
+@pass_context
+def _time(context, value: time | datetime | None, timezone: str | None = None) -> str:
+    """An hour as the reader's language writes it ("14:05", "2:05 PM")."""
+    return format_time(value, _language(context), timezone)
+
+
+@pass_context
+def _number(context, value: float | int | None) -> str:
+    """A count with the reader's thousands separator ("1 234", "1,234")."""
+    return format_number(value, _language(context))
+
+
+@pass_context
+def _percent(context, ratio: float | None, digits: int = 0) -> str:
+    """A ratio as the reader's percentage ("25 %", "25%")."""
+    return format_percent(ratio, _language(context), digits)
+
+
+# Locale formatting for every template: `x|when(zone)` (also `x|datetime(zone)`), `x|date`, `x|time`,
+# `n|number`, `ratio|percent`; the same as methods of `_` (`_.datetime(x, zone)`, `_.number(n)`…).
+environment.filters.update(when=_when, datetime=_when, date=_date, time=_time, number=_number, percent=_percent)
+# `dir_of(location.locale)`: "rtl" or "ltr", for `dir` next to `lang` wherever a location's text is shown.
+environment.globals["dir_of"] = dir_of
 
 
 def is_htmx(request: Request) -> bool:

@@ -1,13 +1,15 @@
-"""French and English for every user-visible string.
+"""French and English for every user-visible string, and dates, times and numbers per locale.
 
-Strings are written in English in the code and templates (`_("…")`); `fr.py` holds the
-French of the UI's, `fr_messages.py` that of the domain's errors and findings, and each
-`fr_<domain>.py` that of one domain. A test scans the code and templates and fails when a
-string has no French.
+Strings are written in English in the code and templates (`_("…")`): they are the msgids. Their French is
+in the gettext catalogue `locales/fr/LC_MESSAGES/messages.po`, extracted and checked with Babel
+(`hub/i18n/catalog.py`, `pieuvre i18n extract|check`), read directly from the `.po` at start-up.
+A `fr_<domain>.py` dict module not folded into the catalogue yet (`pieuvre i18n import-dicts`) is read
+on top of it. A test extracts the code and templates and fails when a string has no French.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from functools import cache
 from typing import Any
 
@@ -15,16 +17,33 @@ import importlib
 import pkgutil
 import re
 
-from hub.i18n.fr import FRENCH as _UI_FRENCH
+from hub.i18n.catalog import translations
+from hub.i18n.formats import (dir_of, format_date, format_datetime, format_number, format_percent,
+                              format_time, locale_of)
+
+__all__ = ["FRENCH", "LANGUAGES", "N_", "Translator", "dir_of", "format_date", "format_datetime",
+           "format_number", "format_percent", "format_time", "locale_of", "pick_language", "translate",
+           "translate_message"]
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction where it is written; it is translated later, from a variable."""
+    return message
+
+
+def dict_translations() -> dict[str, str]:
+    """The MESSAGES of every fr_<domain>.py not folded into the catalogue yet."""
+    merged: dict[str, str] = {}
+    for module in pkgutil.iter_modules(__path__):
+        if module.name == "fr" or module.name.startswith("fr_"):
+            loaded = importlib.import_module(f"{__name__}.{module.name}")
+            merged.update(getattr(loaded, "MESSAGES", None) or getattr(loaded, "FRENCH", {}))
+    return merged
 
 
 def _catalogue() -> dict[str, str]:
-    """fr.py (the UI's) and every fr_<domain>.py (a MESSAGES dict per domain), merged."""
-    merged = dict(_UI_FRENCH)
-    for module in pkgutil.iter_modules(__path__):
-        if module.name.startswith("fr_"):
-            merged.update(importlib.import_module(f"{__name__}.{module.name}").MESSAGES)
-    return merged
+    """The French .po, with the dicts not folded yet on top (they are the newer work)."""
+    return {**translations("fr"), **dict_translations()}
 
 
 FRENCH = _catalogue()
@@ -119,3 +138,28 @@ class Translator:
     def message(self, text: str | None) -> str:
         """A stored English message (a publication's error, an account's status detail) in this language."""
         return translate_message(text or "", self.language)
+
+    @property
+    def dir(self) -> str:
+        """The direction of the UI's language, for `<html dir>`."""
+        return dir_of(self.language)
+
+    def datetime(self, value: datetime | None, zone: str | None = None) -> str:
+        """A moment in this language, on the clock of `zone` (UTC without one)."""
+        return format_datetime(value, self.language, zone)
+
+    def date(self, value: date | datetime | None, zone: str | None = None, format: str = "medium") -> str:
+        """A day in this language ("medium": 26 nov. 2026; "long": 26 novembre 2026)."""
+        return format_date(value, self.language, zone, format)
+
+    def time(self, value: time | datetime | None, zone: str | None = None) -> str:
+        """An hour to the minute in this language."""
+        return format_time(value, self.language, zone)
+
+    def number(self, value: float | int | None) -> str:
+        """A count with this language's thousands separator."""
+        return format_number(value, self.language)
+
+    def percent(self, ratio: float | None, digits: int = 0) -> str:
+        """A ratio as a percentage in this language."""
+        return format_percent(ratio, self.language, digits)
