@@ -300,7 +300,9 @@ async def get_proposal(proposal_id: str, request: Request, actor: ApiActor, sess
         base = request.app.state.settings.base_url.rstrip("/")
         images = {network: f"{base}/api/v1/proposals/{proposal.id}/images/{network}" for network in proposal.texts}
     found = (await media.image_findings(session, [proposal.id]))[proposal.id]
-    return proposals.proposal_read(proposal, actor.language, await proposals.history(session, proposal.id), images, found)
+    read = proposals.proposal_read(proposal, actor.language, await proposals.history(session, proposal.id), images, found)
+    # The language it is written in (None while it needs a translation) and the fallback chain tried.
+    return {**read, "locale": proposal.locale, "fallback": proposal.fallback or []}
 
 
 @router.post("/proposals/{proposal_id}/approve", tags=["proposals"])

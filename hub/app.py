@@ -77,6 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(accounts_api)
     app.include_router(accounts_pages)
+    from hub.translations.routes import api as translations_api, pages as translations_pages
+
+    app.include_router(translations_api)
+    app.include_router(translations_pages)
     from hub.calendars.routes import api as calendars_api, pages as calendars_pages
 
     app.include_router(calendars_api)

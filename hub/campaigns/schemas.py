@@ -93,6 +93,8 @@ class NetworkOptions(BaseModel):
 
     google_business: GoogleBusinessOptions | None = None
 SLOT = re.compile(r"\[\[([a-z][a-z0-9_]{0,39})\]\]")
+# BCP 47 as locations write it (hub.locations.schemas): language, optional Script, optional REGION.
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|[0-9]{3}))?$")
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
 
@@ -161,6 +163,15 @@ class SlotSpec(BaseModel):
         return self
 
 
+class TranslationTexts(BaseModel):
+    """A post's text in another locale: a body and per-network variants, like the post itself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=70000)
+    variants: dict[str, str] = Field(default_factory=dict)
+
+
 class PostCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -176,6 +187,25 @@ class PostCreate(BaseModel):
                                     description="Per-network choices, e.g. Google's topic_type and call_to_action")
     publish_at: AwareDatetime | None = None
     publish_at_local: str | None = Field(default=None, description="Wall-clock time on each location's clock, e.g. 2026-12-01T10:00")
+    source_locale: str | None = Field(default=None, description="The language the post is written in (BCP 47); "
+                                                                "default: the brand's default locale")
+    translations: dict[str, TranslationTexts] = Field(
+        default_factory=dict, description="HQ's approved translations by locale: {\"de-DE\": {\"body\": …, \"variants\": {…}}}")
+
+    @field_validator("source_locale")
+    @classmethod
+    def _source_locale(cls, value: str | None) -> str | None:
+        if value is not None and not _LOCALE.match(value):
+            raise ValueError("write the locale in BCP 47, e.g. fr-FR, de, zh-Hant-TW")
+        return value
+
+    @field_validator("translations")
+    @classmethod
+    def _translation_locales(cls, value: dict[str, TranslationTexts]) -> dict[str, TranslationTexts]:
+        wrong = [locale for locale in value if not _LOCALE.match(locale)]
+        if wrong:
+            raise ValueError(f"not BCP 47 locales: {', '.join(wrong)} (write them like fr-BE, de, zh-Hant-TW)")
+        return value
 
     @field_validator("networks")
     @classmethod
@@ -245,6 +275,7 @@ class PostRead(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
     publish_at: datetime | None
     publish_at_local: str | None
+    source_locale: str | None = None
     created_at: datetime
 
 

@@ -74,9 +74,10 @@ async def source_locale(session: AsyncSession, brand_id: str) -> str:
 
 
 async def create_post(session: AsyncSession, actor: Actor, campaign: Campaign, data: PostCreate) -> tuple[Post, PostRevision]:
-    """A new post of the campaign with its first revision; refused when its text breaks a network rule."""
+    """A new post of the campaign with its first revision (and HQ's translations); refused when its text
+    breaks a network rule."""
     rules = await lint_rules(session, campaign.brand_id)
-    findings = lint_post(data, rules, await source_locale(session, campaign.brand_id))
+    findings = lint_post(data, rules, data.source_locale or await source_locale(session, campaign.brand_id))
     if has_errors(findings):
         raise Invalid("The post breaks {n} network rule(s): fix the findings and save again.",
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
@@ -88,13 +89,27 @@ async def create_post(session: AsyncSession, actor: Actor, campaign: Campaign, d
         post_id=post.id, number=1, body=data.body, networks=data.networks, variants=data.variants,
         editable=data.editable, slots={name: spec.model_dump() for name, spec in data.slots.items()}, image=image,
         video_id=await _video(session, campaign.brand_id, data), options=_options(data),
-        publish_at=data.publish_at, publish_at_local=data.publish_at_local, created_by=actor.user.id,
+        publish_at=data.publish_at, publish_at_local=data.publish_at_local, source_locale=data.source_locale,
+        created_by=actor.user.id,
     )
     session.add(revision)
     await session.flush()
     record(session, brand_id=campaign.brand_id, actor_id=actor.user.id, action="post.created",
            subject_type="post", subject_id=post.id, after={"body": data.body, "networks": data.networks})
+    await _save_translations(session, actor, post, revision, data)
     return post, revision
+
+
+async def _save_translations(session: AsyncSession, actor: Actor, post: Post, revision: PostRevision,
+                             data: PostCreate) -> None:
+    """HQ's translations sent with the post, approved against this revision."""
+    if not data.translations:
+        return
+    from hub.translations import service as translations  # it builds on this module
+
+    await translations.translations_from_post(session, actor, post, revision, {
+        locale: translations.TranslationTexts(body=texts.body, variants=texts.variants)
+        for locale, texts in data.translations.items()})
 
 
 async def _image_spec(session: AsyncSession, brand_id: str, data: PostCreate) -> dict:
@@ -155,16 +170,19 @@ def post_read(post: Post, revision: PostRevision) -> PostRead:
         id=post.id, campaign_id=post.campaign_id, status=post.status, revision=revision.number, body=revision.body,
         networks=revision.networks, variants=revision.variants, editable=revision.editable, slots=revision.slots,
         image=revision.image, video_id=revision.video_id, options=revision.options or {},
-        publish_at=revision.publish_at, publish_at_local=revision.publish_at_local, created_at=post.created_at,
+        publish_at=revision.publish_at, publish_at_local=revision.publish_at_local,
+        source_locale=revision.source_locale, created_at=post.created_at,
     )
 
 
 async def revise_post(session: AsyncSession, actor: Actor, post: Post, data: PostCreate) -> PostRevision:
-    """A new revision of the post (revisions are never changed); refused when it breaks a rule."""
+    """A new revision of the post (revisions are never changed); refused when it breaks a rule.
+    Translations sent with it are saved against it; the others are flagged stale where the source
+    text changed, and their distributors told."""
     if post.status == "withdrawn":
         raise Conflict("This post was withdrawn: create a new post to send it again.")
     rules = await lint_rules(session, post.brand_id)
-    findings = lint_post(data, rules, await source_locale(session, post.brand_id))
+    findings = lint_post(data, rules, data.source_locale or await source_locale(session, post.brand_id))
     if has_errors(findings):
         raise Invalid("The post breaks {n} network rule(s): fix the findings and save again.",
                       n=sum(1 for item in findings if item["severity"] == "error"), errors=findings)
@@ -176,7 +194,8 @@ async def revise_post(session: AsyncSession, actor: Actor, post: Post, data: Pos
         variants=data.variants, editable=data.editable,
         slots={name: spec.model_dump() for name, spec in data.slots.items()}, image=image,
         video_id=await _video(session, post.brand_id, data), options=_options(data),
-        publish_at=data.publish_at, publish_at_local=data.publish_at_local, created_by=actor.user.id,
+        publish_at=data.publish_at, publish_at_local=data.publish_at_local,
+        source_locale=data.source_locale or before.source_locale, created_by=actor.user.id,
     )
     session.add(revision)
     post.current_revision = revision.number
@@ -184,4 +203,8 @@ async def revise_post(session: AsyncSession, actor: Actor, post: Post, data: Pos
     record(session, brand_id=post.brand_id, actor_id=actor.user.id, action="post.revised", subject_type="post",
            subject_id=post.id, before={"revision": before.number, "body": before.body},
            after={"revision": revision.number, "body": revision.body})
+    await _save_translations(session, actor, post, revision, data)
+    from hub.translations import service as translations
+
+    await translations.flag_stale(session, post, revision)
     return revision

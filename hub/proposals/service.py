@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from hub.proposals.models import GOING_OUT, REJECT_REASONS, Distribution, Distri
 from hub.publishing import service as publishing
 from hub.publishing.models import Publication
 from hub.queue import enqueue_after_commit
+from hub.translations import service as translations
 from hub.webhooks import service as webhooks
 
 FAN_OUT_JOB = "proposals.fan_out_chunk"
@@ -85,6 +87,24 @@ async def distribute(
     if not location_ids:
         raise Invalid("No location matches this target: check the tags, regions or ids.",
                       errors=[{"field": "target", "message": "matches no location"}])
+    distribution = await _queue_distribution(session, actor, post, revision, target, location_ids, chunk_size)
+    post.status = "distributed"
+    record(session, brand_id=post.brand_id, actor_id=actor.user.id, action="post.distributed", subject_type="post",
+           subject_id=post.id, after={"distribution_id": distribution.id, "locations": len(location_ids)})
+    return distribution
+
+
+async def relocalize(session: AsyncSession, actor: Actor, post: Post, revision: PostRevision, location_ids: list[str],
+                     chunk_size: int) -> Distribution:
+    """Run the fan-out of the current revision again for these locations (after a translation is approved):
+    each proposal of that revision is written again in place, following the new-revision rules."""
+    return await _queue_distribution(session, actor, post, revision, Target(location_ids=location_ids),
+                                     location_ids, chunk_size)
+
+
+async def _queue_distribution(session: AsyncSession, actor: Actor, post: Post, revision: PostRevision, target: Target,
+                              location_ids: list[str], chunk_size: int) -> Distribution:
+    """A distribution of the revision to these locations, split into chunks queued after commit."""
     distribution = Distribution(
         brand_id=post.brand_id, post_id=post.id, post_revision_id=revision.id, target=target.model_dump(),
         total=len(location_ids), created_by=actor.user.id,
@@ -96,12 +116,9 @@ async def distribute(
         for number, start in enumerate(range(0, len(location_ids), chunk_size))
     ]
     session.add_all(chunks)
-    post.status = "distributed"
     await session.flush()
     for chunk in chunks:
         enqueue_after_commit(session, FAN_OUT_JOB, chunk.id, job_id=fan_out_job_id(chunk.id))
-    record(session, brand_id=post.brand_id, actor_id=actor.user.id, action="post.distributed", subject_type="post",
-           subject_id=post.id, after={"distribution_id": distribution.id, "locations": len(location_ids)})
     return distribution
 
 
@@ -134,19 +151,22 @@ def local_publish_time(revision: PostRevision, timezone: str) -> tuple[datetime 
 
 
 def localize(revision: PostRevision, location: Location, rules: LintRules,
-             slot_values: dict[str, str] | None = None) -> tuple[dict[str, str], list[dict[str, Any]]]:
+             slot_values: dict[str, str] | None = None, content: Any = None) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The revision's text per network for one location (slots and variables filled, signature appended),
-    and its findings."""
+    and its findings; `content` is the translation to write it in (None: HQ's source text)."""
     values = location_values(location)
     texts: dict[str, str] = {}
     findings: list[dict[str, Any]] = []
+    content = content if content is not None else revision
     for network in revision.networks:
-        source = fill_slots(revision.variants.get(network) or revision.body, revision.slots or {}, slot_values)
+        source = fill_slots(translations.text_for(content, network), revision.slots or {}, slot_values)
         source = with_signature(source, network, rules.tone)
         text, missing = fill_variables(source, values, network, location.locale)
         texts[network] = text
         findings.extend(missing)
-        findings.extend(lint_text(text, network, location.locale, rules))
+        # A translation is checked against the source it translates (the glossary's terms).
+        original = fill_slots(translations.text_for(revision, network), revision.slots or {}) if content is not revision else None
+        findings.extend(lint_text(text, network, location.locale, rules, source=original))
     return texts, findings
 
 
@@ -167,17 +187,42 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
     locations = list(await session.scalars(select(Location).where(Location.id.in_(chunk.location_ids))))
     rules = await lint_rules(session, post.brand_id)
     earlier = await _earlier_proposals(session, post.id, revision.number, chunk.location_ids)
+    # This revision's own proposals, when this run re-localizes them (a translation approved since).
+    current = await _earlier_proposals(session, post.id, revision.number + 1, chunk.location_ids, revision.number)
+    source = await translations.source_locale_of(session, revision, post.brand_id)
+    approved = await translations.approved_translations(session, post.id)
     rows = []
     superseded: list[tuple[str, str]] = []
+    rewritten: list[str] = []
+    untranslated: set[str] = set()
     for location in locations:
         previous, started = earlier.get(location.id, (None, False))
+        mine, mine_started = current.get(location.id, (None, False))
         if previous is not None and (started or previous.status not in REVISABLE):
             continue  # out already, or decided for good (rejected, expired): a new revision does not reopen it
-        slot_values = previous.slot_values if previous is not None else {}
-        texts, findings = localize(revision, location, rules, slot_values)
-        publish_at, time_findings = local_publish_time(revision, location.timezone)
-        findings.extend(time_findings)
+        if mine is not None and (mine_started or mine.status not in REVISABLE):
+            continue
+        chain = translations.fallback_chain(location.locale, source, approved)
+        locale = translations.choose(chain, approved, source)
+        slot_values = (mine or previous).slot_values if (mine or previous) is not None else {}
         policy = location.approval_policy or campaign.approval_policy
+        publish_at, time_findings = local_publish_time(revision, location.timezone)
+        if locale is None:
+            # No text in the location's language: it waits for a translation, never the source instead.
+            untranslated.add(location.locale)
+            if mine is not None:
+                continue
+            row = _awaiting_translation(post, campaign, revision, distribution, location, policy, chain, publish_at,
+                                        slot_values, now)
+            if previous is not None:
+                superseded.append((previous.id, previous.status))
+            rows.append(row)
+            continue
+        chain = chain[:chain.index(locale) + 1]  # the steps tried, up to the one that has a text
+        translation = approved.get(locale)
+        texts, findings = localize(revision, location, rules, slot_values, translation)
+        findings.extend(time_findings)
+        findings.extend(_translation_findings(location, locale, translation))
         blocked = has_errors(findings)
         row = {
             "id": new_id(), "brand_id": post.brand_id, "campaign_id": campaign.id, "post_id": post.id,
@@ -188,18 +233,28 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
             "hq_texts": texts, "texts": texts, "findings": findings, "blocked": blocked,
             "image_texts": {}, "slot_values": slot_values, "hq_changed": False, "hq_diff": {},
             "publish_at": publish_at, "deadline": campaign.decision_deadline, "created_at": now, "version": 1,
+            "locale": locale, "fallback": chain,
         }
+        if mine is not None:
+            if mine.status != "needs_translation" and texts == mine.hq_texts and locale == mine.locale:
+                continue  # nothing new for this location (a rerun, or another language's translation)
+            if await _rewrite(session, mine, row, texts, blocked):
+                rewritten.append(mine.id)
+            continue
         if previous is not None:
             row.update(_carried_over(previous, texts, blocked))
             superseded.append((previous.id, previous.status))
         rows.append(row)
+    if untranslated:
+        await translations.notify_needs_translation(session, post, untranslated)
     for previous_id, status in superseded:
         # Compare-and-set: if the location decided in the meantime, its decision is not lost silently.
         await session.execute(update(Proposal).where(Proposal.id == previous_id, Proposal.status == status)
                               .values(status="superseded", version=Proposal.version + 1))
         await publishing.cancel_scheduled(session, previous_id)
-    if rows:
-        await session.execute(insert_ignoring_conflicts(session, Proposal, rows, ["post_revision_id", "location_id"]))
+    if rows or rewritten:
+        if rows:
+            await session.execute(insert_ignoring_conflicts(session, Proposal, rows, ["post_revision_id", "location_id"]))
         going_out = list(await session.scalars(select(Proposal.id).where(
             Proposal.post_revision_id == revision.id, Proposal.location_id.in_(chunk.location_ids),
             Proposal.status.in_(GOING_OUT),
@@ -240,22 +295,80 @@ async def redistribute_revision(session: AsyncSession, actor: Actor, post: Post,
 
 
 # What a new revision of the post re-renders (a proposal not decided for good and not going out yet).
-REVISABLE = ("pending", "approved", "auto_approved", "customized")
+REVISABLE = ("pending", "approved", "auto_approved", "customized", "needs_translation")
 
 
 async def _earlier_proposals(session: AsyncSession, post_id: str, revision: int,
-                             location_ids: list[str]) -> dict[str, tuple[Proposal, bool]]:
-    """Each location's live proposal of an earlier revision of the post, and whether it already
-    started going out (then it stays as it is)."""
+                             location_ids: list[str], since: int = 0) -> dict[str, tuple[Proposal, bool]]:
+    """Each location's live proposal of an earlier revision of the post (from revision `since` on), and
+    whether it already started going out (then it stays as it is)."""
     rows = list(await session.scalars(select(Proposal).where(
         Proposal.post_id == post_id, Proposal.location_id.in_(location_ids), Proposal.revision < revision,
-        Proposal.status != "superseded",
+        Proposal.revision >= since, Proposal.status != "superseded",
     ).order_by(Proposal.revision)))
     started = set(await session.scalars(select(Publication.proposal_id).where(
         Publication.proposal_id.in_([row.id for row in rows]),
         Publication.status.in_(("publishing", "published", "unconfirmed")),
     ))) if rows else set()
     return {row.location_id: (row, row.id in started) for row in rows}
+
+
+def _awaiting_translation(post: Post, campaign: Campaign, revision: PostRevision, distribution: Distribution,
+                          location: Location, policy: str, chain: list[str], publish_at: datetime | None,
+                          slot_values: dict[str, str], now: datetime) -> dict[str, Any]:
+    """A proposal with no text yet: the location's language has no approved translation."""
+    return {
+        "id": new_id(), "brand_id": post.brand_id, "campaign_id": campaign.id, "post_id": post.id,
+        "post_revision_id": revision.id, "revision": revision.number, "location_id": location.id,
+        "distribution_id": distribution.id, "policy": policy, "status": "needs_translation",
+        "decided_at": None, "decided_by": None, "hq_texts": {}, "texts": {}, "blocked": True,
+        "findings": [finding(
+            "translation.missing", "error", "all", location.locale, 0, 0,
+            "This post has no approved {locale} translation yet: it comes to you once it is translated.",
+            locale=location.locale)],
+        "image_texts": {}, "slot_values": slot_values, "hq_changed": False, "hq_diff": {},
+        "publish_at": publish_at, "deadline": campaign.decision_deadline, "created_at": now, "version": 1,
+        "locale": None, "fallback": chain,
+    }
+
+
+def _translation_findings(location: Location, locale: str, translation: Any) -> list[dict[str, Any]]:
+    """Warnings the location should see about the language its proposal is written in."""
+    findings = []
+    if locale != location.locale:
+        findings.append(finding(
+            "translation.fallback", "warning", "all", location.locale, 0, 0,
+            "Written in {used}: there is no {locale} translation of this post yet.",
+            used=locale, locale=location.locale))
+    if translation is not None and translation.stale:
+        findings.append(finding(
+            "translation.stale", "warning", "all", location.locale, 0, 0,
+            "HQ changed the post after its {locale} translation was made: the translation is being updated.",
+            locale=locale))
+    return findings
+
+
+async def _rewrite(session: AsyncSession, proposal: Proposal, row: dict[str, Any], texts: dict[str, str],
+                   blocked: bool) -> bool:
+    """Write a proposal of the current revision again with new texts (a translation was approved), by the
+    new-revision rules; compare-and-set on its version, so a decision made meanwhile is never lost."""
+    values = {key: row[key] for key in ("hq_texts", "texts", "findings", "blocked", "locale", "fallback", "status",
+                                        "decided_at", "decided_by", "hq_changed", "hq_diff", "distribution_id")}
+    if proposal.status == "pending" and proposal.hq_changed:
+        # A local wording still waiting for confirmation stays; the diff now shows HQ's latest change.
+        values.update(_carried_over(SimpleNamespace(status="customized", texts=proposal.texts,
+                                                    hq_texts=proposal.hq_texts, image_texts=proposal.image_texts),
+                                    texts, blocked))
+    elif proposal.status != "needs_translation":
+        values.update(_carried_over(proposal, texts, blocked))
+    result = await session.execute(
+        update(Proposal).where(Proposal.id == proposal.id, Proposal.version == proposal.version)
+        .values(version=Proposal.version + 1, **values).returning(Proposal.id))
+    if result.scalar() is None:
+        return False
+    if values["status"] not in GOING_OUT:
+        await publishing.cancel_scheduled(session, proposal.id)
+    return True
 
 
 def _carried_over(previous: Proposal, new_hq_texts: dict[str, str], blocked: bool) -> dict[str, Any]:
