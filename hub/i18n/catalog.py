@@ -150,7 +150,7 @@ def extract_hub_python(fileobj, keywords, comment_tags, options):
     """Babel extractor for our Python: the msgid argument of each keyword call (`finding`'s is its 7th),
     and with the option `publication_errors` the texts the publishing service stores on a Publication."""
     tree = ast.parse(fileobj.read())
-    specs = {name: KEYWORDS.get(name) for name in keywords}
+    specs = {name: KEYWORDS.get(name) for name in keywords}  # a derived error class: its first argument
     for lineno, _name, text in keyword_calls(tree, specs):
         yield lineno, None, text, []  # None: Babel takes the message as it is
     if (options or {}).get("publication_errors"):
@@ -161,17 +161,43 @@ def extract_hub_python(fileobj, keywords, comment_tags, options):
 # ------------------------------------------------------------------ extraction
 
 
+def error_classes(root: Path = ROOT) -> set[str]:
+    """The error classes whose first argument is a msgid: ours, and every class deriving from one of them
+    anywhere in hub/ (e.g. `class MachineTranslationUnavailable(HubError)`), found by reading the code."""
+    known = set(ERROR_CLASSES + PUBLISHING_ERRORS)
+    bases: dict[str, set[str]] = {}
+    for path in (root / "hub").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        try:
+            tree = ast.parse(path.read_bytes())
+        except SyntaxError:
+            continue  # a file being written; its strings are extracted once it parses
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases.setdefault(node.name, set()).update(
+                    base.id if isinstance(base, ast.Name) else base.attr
+                    for base in node.bases if isinstance(base, (ast.Name, ast.Attribute)))
+    grew = True
+    while grew:
+        found = {name for name, parents in bases.items() if parents & known} - known
+        known |= found
+        grew = bool(found)
+    return known
+
+
 def extract(root: Path = ROOT) -> Catalog:
     """Every msgid in the code and templates under `root`, with where each is used."""
     catalog = Catalog(project=PROJECT, domain=DOMAIN, creation_date=CREATED, revision_date=CREATED,
                       fuzzy=False, charset="utf-8")
     searched = tuple(str(root / name) for name in SEARCHED)
+    keywords = {**KEYWORDS, **{name: None for name in error_classes(root) if name not in KEYWORDS}}
 
     def searched_only(path: str) -> bool:
         return path.startswith(searched) and "__pycache__" not in path
 
     for filename, lineno, message, comments, context in extract_from_dir(
-        root, METHOD_MAP, OPTIONS_MAP, KEYWORDS, directory_filter=searched_only,
+        root, METHOD_MAP, OPTIONS_MAP, keywords, directory_filter=searched_only,
     ):
         if not message:
             continue

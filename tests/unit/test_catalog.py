@@ -19,11 +19,21 @@ from hub.linting.findings import finding
 WRITTEN_ELSEWHERE = N_("Kept in a constant.")
 
 
+class ShopGone(NotFound):
+    """An error of this domain: its first argument is a msgid like its parent's."""
+
+
+class ShopBurnt(ShopGone):
+    pass
+
+
 def check(name, language):
     if not name:
         raise Invalid("Give the shop a name.")
     label = f"{translate('Shop', language)}: {name}"
     item = finding("rule", "error", "x", "fr", 0, 1, "The shop {name} is closed.", name=name)
+    if name == "old":
+        raise ShopBurnt("The shop burnt down.")
     raise NotFound(f"No shop {name}.")  # an f-string: nothing to extract
 '''
 
@@ -70,6 +80,7 @@ class TestExtract:
             "Shop": ["hub/shops/service.py"],  # translate() inside an f-string
             "The shop {name} is closed.": ["hub/shops/service.py"],  # finding()'s 7th argument
             "Kept in a constant.": ["hub/shops/service.py"],  # N_()
+            "The shop burnt down.": ["hub/shops/service.py"],  # a class derived from an error class
             "Gave up after {attempt} attempts: {error}": ["hub/publishing/service.py"],  # .error = "…".format()
             "Cancelled by HQ.": ["hub/publishing/service.py"],  # {"error": …}
             "Shops": ["templates/shops/list.html"],
@@ -136,7 +147,7 @@ class TestImportDicts:
         assert french["Shops"] == "Boutiques" and french["Decide by {date}"] == "Décidez avant le {date}"
         assert check("fr", project, project / "locales").missing == [
             "Cancelled by HQ.", "Gave up after {attempt} attempts: {error}", "Kept in a constant.", "Shop",
-            "The shop {name} is closed."]
+            "The shop burnt down.", "The shop {name} is closed."]
 
     def test_a_msgid_the_catalogue_lacks_is_added(self, project):
         late = project / "hub" / "i18n" / "fr_shops.py"

@@ -71,6 +71,10 @@ class TestExtraction:
         assert "X refused the post: {detail} (HTTP {status}). Fix the post or the account, then publish again." in messages
         assert messages["Gave up after {attempt} attempts: {error}"] == ["hub/publishing/service.py"] * 2
         assert "The account is not connected any more: reconnect it, then reschedule." in messages
+        # ConnectFailed(HubError), declared in hub/publishing/accounts.py: a derived error class is a keyword too.
+        assert "hub/publishing/accounts.py" in messages[
+            "{network} accounts cannot be connected through OAuth yet: attach them with tokens through the API "
+            "(POST /api/v1/locations/<id>/accounts)."]
 
     def test_sees_a_call_inside_an_f_string_and_findings(self):
         messages = extracted()
