@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
-from sqlalchemy import and_, case, distinct, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
@@ -96,11 +96,11 @@ def _local_day(session: AsyncSession, moment, zone):
     return func.pieuvre_local_date(moment, zone)
 
 
-def _has_network(session: AsyncSession, network: str):
+def _has_network(session: AsyncSession, network: str, texts=Proposal.texts):
     """Whether a proposal has a text for `network` (its texts are keyed by network)."""
     if _dialect(session) == "postgresql":
-        return Proposal.texts.op("?")(network)
-    return func.json_type(Proposal.texts, f'$."{network}"').is_not(None)
+        return texts.op("?")(network)
+    return func.json_type(texts, f'$."{network}"').is_not(None)
 
 
 def _published():
@@ -248,26 +248,30 @@ async def _describe_posts(session: AsyncSession, entries: list[DayPost]) -> None
 async def _network_conflicts(session: AsyncSession, located: list, day, start: date, end: date,
                              networks: list[str]) -> dict[str, Any]:
     """Per local day and network, how many locations have two posts or more; and over the whole
-    period, how many distinct locations per network. Every campaign counts: a conflict is about
-    the location's whole schedule."""
-    rows = (select(Proposal.location_id, day.label("day"),
-                   *[case((_has_network(session, name), 1), else_=0).label(name) for name in networks])
-            .join(Location, Location.id == Proposal.location_id).where(*located).subquery())
-    per_location = (select(rows.c.location_id, rows.c.day, *[func.sum(rows.c[name]).label(name) for name in networks])
-                    .where(rows.c.day >= start.isoformat(), rows.c.day < end.isoformat())
-                    .group_by(rows.c.location_id, rows.c.day).subquery())
-    by_day: dict[date, dict[str, int]] = {}
-    for row in await session.execute(
-            select(per_location.c.day, *[func.sum(case((per_location.c[name] >= 2, 1), else_=0)) for name in networks])
-            .group_by(per_location.c.day)):
-        counts = {name: int(count or 0) for name, count in zip(networks, row[1:]) if count}
-        if counts:
-            by_day[date.fromisoformat(row[0])] = counts
-    totals = (await session.execute(select(
-        *[func.count(distinct(case((per_location.c[name] >= 2, per_location.c.location_id)))) for name in networks]
-    ))).one()
-    return {"conflicts_by_day": by_day,
-            "conflicts": {name: int(count) for name, count in zip(networks, totals) if count}}
+    period, how many distinct locations per network. Every campaign counts: a conflict is about the
+    location's whole schedule."""
+    rows = (select(Proposal.location_id, day.label("day"), Proposal.texts.label("texts"))
+            .join(Location, Location.id == Proposal.location_id).where(*located).cte("calendar_rows"))
+    # Most location-days hold one post: SQL finds those with two or more, and only they come back
+    # (with their posts per network), never a row per proposal.
+    crowded = (select(rows.c.location_id, rows.c.day)
+               .where(rows.c.day >= start.isoformat(), rows.c.day < end.isoformat())
+               .group_by(rows.c.location_id, rows.c.day).having(func.count() >= 2).subquery())
+    crowded_rows = await session.execute(
+        select(rows.c.location_id, rows.c.day,
+               *[func.sum(case((_has_network(session, name, rows.c.texts), 1), else_=0)) for name in networks])
+        .join(crowded, and_(crowded.c.location_id == rows.c.location_id, crowded.c.day == rows.c.day))
+        .group_by(rows.c.location_id, rows.c.day))
+    by_day: dict[date, dict[str, int]] = defaultdict(dict)
+    locations: dict[str, set[str]] = defaultdict(set)
+    for location_id, day_text, *counts in crowded_rows:
+        for name, count in zip(networks, counts):
+            if count and count >= 2:
+                today = by_day[date.fromisoformat(day_text)]
+                today[name] = today.get(name, 0) + 1
+                locations[name].add(location_id)
+    return {"conflicts_by_day": dict(by_day),
+            "conflicts": {name: len(locations[name]) for name in networks if locations[name]}}
 
 
 # ---------------------------------------------------------------- a location's schedule
