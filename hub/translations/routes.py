@@ -196,8 +196,7 @@ async def workspace_page(request: Request, post_id: str, locale: str, actor: Pag
     """The translation workspace of a post in one locale."""
     post, revision, served = await translations.post_for_translator(session, actor, post_id)
     source = await translations.source_locale_of(session, revision, post.brand_id)
-    if translations.may_write(actor, locale, served):
-        await translations.check_locale(session, post.brand_id, locale, source)
+    await translations.check_locale(session, post.brand_id, locale, source)
     context = await _workspace(session, actor, post, revision, locale, served)
     return render(request, "translations/workspace.html", {**context, "errors": [], "notice": request.query_params.get("saved", "")})
 

@@ -59,6 +59,12 @@ class TestFanOut:
 
         r = await hq.get(f"/api/v1/proposals/{found['zurich'].id}")
         assert (r.json()["locale"], r.json()["fallback"]) == ("de-DE", ["de-CH", "de", "de-DE"])
+        # A proposal waiting for its translation never goes out: it cannot be approved, alone or in bulk.
+        local = await client_as(world.emails["dist-be"], PASSWORD)
+        assert (await local.post(f"/api/v1/proposals/{found['gent'].id}/approve")).status_code in (409, 422)
+        r = await local.post("/api/v1/proposals/bulk-approve", json={"ids": [found["gent"].id]})
+        assert r.json()["approved"] == [] and (await proposals_by_code(database, world, post_id))["gent"].status == \
+            "needs_translation"
 
     async def test_the_distributor_serving_the_locale_is_told_else_hq(self, world: World, client_as, database):
         hq = await client_as(world.hq_email, PASSWORD)
