@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, IdMixin, TimestampMixin
 
-NOTIFICATION_KINDS = ("reminder", "escalation", "comment", "new_proposals")
+NOTIFICATION_KINDS = ("reminder", "escalation", "comment", "new_proposals", "needs_translation", "translation_stale")
 
 
 class Notification(IdMixin, TimestampMixin, Base):

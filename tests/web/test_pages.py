@@ -154,7 +154,7 @@ class TestLanguage:
         response = await client.get("/language", params={"lang": "fr", "next": "/campaigns"})
         assert response.status_code == 303 and response.headers["location"] == "/campaigns"
         page = await client.get("/campaigns")
-        assert '<html lang="fr">' in page.text
+        assert '<html lang="fr" dir="ltr">' in page.text
         assert "Se déconnecter" in page.text and "Nouvelle campagne" in page.text
         assert "Log out" not in page.text
 
