@@ -27,6 +27,7 @@ from xml.sax.saxutils import unescape as xml_unescape
 import httpx
 
 from hub.errors import HubError, Invalid
+from hub.i18n import N_
 from hub.publishing.connectors.base import TransientBeforeSend
 from hub.publishing.connectors.http import body, client, retry_after, send
 
@@ -581,9 +582,9 @@ class ApertiumTranslator(Translator):
 # ---------------------------------------------------------------------------------------- choosing and drafting
 
 # What the workspace says when machine translation is off, and beside a machine draft.
-OFF = ("Machine translation is off: an administrator can turn it on with PIEUVRE_MACHINE_TRANSLATOR "
-       "(deepl, libretranslate or apertium).")
-DRAFT_NOTE = "Machine translation by {service} gives a draft: read it and correct it before approving."
+OFF = N_("Machine translation is off: an administrator can turn it on with PIEUVRE_MACHINE_TRANSLATOR "
+         "(deepl, libretranslate or apertium).")
+DRAFT_NOTE = N_("Machine translation by {service} gives a draft: read it and correct it before approving.")
 
 TRANSLATORS: dict[str, type[Translator]] = {
     DeepLTranslator.name: DeepLTranslator,
