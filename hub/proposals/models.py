@@ -60,6 +60,8 @@ class Proposal(IdMixin, TimestampMixin, Base):
         Index("ix_proposals_location_status_deadline", "location_id", "status", "deadline"),
         Index("ix_proposals_campaign_status", "campaign_id", "status"),
         Index("ix_proposals_status_deadline", "status", "deadline"),
+        # The calendars read a brand's schedule by time.
+        Index("ix_proposals_brand_publish_at", "brand_id", "publish_at"),
     )
 
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)

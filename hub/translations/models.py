@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, IdMixin, TimestampMixin
@@ -51,7 +51,9 @@ class TranslationMemory(IdMixin, TimestampMixin, Base):
     __tablename__ = "translation_memory"
     # Named by hand: the convention's name would pass PostgreSQL's 63-character limit.
     __table_args__ = (UniqueConstraint("brand_id", "source_locale", "target_locale", "source_hash",
-                                       name="uq_translation_memory_source"),)
+                                       name="uq_translation_memory_source"),
+                      # Suggestions read one brand's pairs of a target language, newest first.
+                      Index("ix_translation_memory_brand_target", "brand_id", "target_locale", "created_at"))
 
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
     source_locale: Mapped[str] = mapped_column(String(20))
