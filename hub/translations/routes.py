@@ -1,5 +1,6 @@
 """Translations over HTTP: the JSON API, the post's translations page and the translation workspace
-(source beside target per network, the linter live on the target, save as draft or approve)."""
+(source beside target per network, the linter live on the target, a machine draft when it is on,
+save as draft or approve)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from hub.linting.tone import with_signature
 from hub.templating import is_htmx, render
 from hub.translations import glossary, memory
 from hub.translations import service as translations
+from hub.translations.machine import MachineTranslationUnavailable, machine_draft, machine_translation_status
 from hub.translations.models import Translation
 
 api = APIRouter(prefix="/api/v1", tags=["translations"])
@@ -127,10 +129,19 @@ async def translations_page(request: Request, post_id: str, actor: PageActor, se
     return render(request, "translations/list.html", context)
 
 
-async def _workspace(session: AsyncSession, actor: Actor, post: Post, revision: PostRevision, locale: str,
-                     served: set[str], drafts: dict[str, str] | None = None) -> dict[str, Any]:
+def _source_parts(revision: PostRevision) -> list[dict[str, Any]]:
+    """The source's parts: its body (for the networks without their own text), then each network's own text."""
+    return [{"key": "body", "networks": [n for n in revision.networks if not (revision.variants or {}).get(n)],
+             "source": revision.body}] + [
+        {"key": f"variant-{network}", "networks": [network], "source": text}
+        for network, text in (revision.variants or {}).items() if network in revision.networks]
+
+
+async def _workspace(session: AsyncSession, request: Request, actor: Actor, post: Post, revision: PostRevision,
+                     locale: str, served: set[str], drafts: dict[str, str] | None = None) -> dict[str, Any]:
     """The workspace: the source beside the target for the body and each network's variant, the
-    linter's findings on the target network by network, the stale diff, and the suggestions."""
+    linter's findings on the target network by network, the stale diff, the suggestions, and
+    whether machine translation is on."""
     translation = (await translations.translations_of(session, post.id)).get(locale)
     source = await translations.source_locale_of(session, revision, post.brand_id)
     target = {"body": translation.body if translation else "",
@@ -140,17 +151,14 @@ async def _workspace(session: AsyncSession, actor: Actor, post: Post, revision: 
         target.update({key: value for key, value in drafts.items() if key in target})
     variants = {network: target[f"variant-{network}"] for network in revision.networks
                 if target[f"variant-{network}"].strip()}
-    # The source's parts: its body (for the networks without their own text), then each network's own text.
-    parts = [{"key": "body", "networks": [n for n in revision.networks if not (revision.variants or {}).get(n)],
-              "source": revision.body}] + [
-        {"key": f"variant-{network}", "networks": [network], "source": text}
-        for network, text in (revision.variants or {}).items() if network in revision.networks]
+    parts = _source_parts(revision)
     await _help(session, post, source, locale, parts)
     return {
         "post": post, "revision": revision, "locale": locale, "source_locale": source, "translation": translation,
         "state": translations.state_of(translation), "target": target, "parts": parts,
         "checks": await _checks(session, post, revision, locale, target["body"], variants, actor.language),
         "can_write": translations.may_write(actor, locale, served),
+        "machine": machine_translation_status(request.app.state.settings), "machine_error": "",
     }
 
 
@@ -197,7 +205,7 @@ async def workspace_page(request: Request, post_id: str, locale: str, actor: Pag
     post, revision, served = await translations.post_for_translator(session, actor, post_id)
     source = await translations.source_locale_of(session, revision, post.brand_id)
     await translations.check_locale(session, post.brand_id, locale, source)
-    context = await _workspace(session, actor, post, revision, locale, served)
+    context = await _workspace(session, request, actor, post, revision, locale, served)
     return render(request, "translations/workspace.html", {**context, "errors": [], "notice": request.query_params.get("saved", "")})
 
 
@@ -227,12 +235,58 @@ async def workspace_save(request: Request, post_id: str, locale: str, actor: For
         await _save(session, request, actor, post, revision, locale, served, texts["body"], variants, status)
     except HubError as error:
         # save_translation checks everything before it writes: nothing to undo.
-        context = await _workspace(session, actor, post, revision, locale, served, drafts=texts)
+        context = await _workspace(session, request, actor, post, revision, locale, served, drafts=texts)
         message = translate(error.message, actor.language, **error.values)
         return render(request, "translations/workspace.html",
                       {**context, "errors": [message, *_field_messages(error)], "notice": ""},
                       status_code=error.status_code)
     target = f"{translations.workspace_url(post.id, locale)}?saved={status}"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+@pages.post("/posts/{post_id}/translations/{locale}/machine")
+async def workspace_machine_draft(request: Request, post_id: str, locale: str, actor: FormActor,
+                                  session: SessionDep) -> Response:
+    """Fill the target with machine translation of the source, saved as a draft for a person to read,
+    correct and approve (the machine never approves). When machine translation cannot be done, the
+    page says why in place and nothing changes."""
+    post, revision, served = await translations.post_for_translator(session, actor, post_id)
+    translations.check_may_write(actor, locale, served)
+    source = await translations.source_locale_of(session, revision, post.brand_id)
+    await translations.check_locale(session, post.brand_id, locale, source)
+    parts = {part["key"]: part["source"] for part in _source_parts(revision) if part["source"].strip()}
+    try:
+        drafted = await machine_draft(request.app.state.settings, parts, source, locale)
+    except MachineTranslationUnavailable as error:
+        # The fields keep what the translator had typed: nothing is saved, nothing is lost.
+        context = await _workspace(session, request, actor, post, revision, locale, served,
+                                   drafts=_form_texts(await request.form(), revision))
+        return render(request, "translations/workspace.html",
+                      {**context, "errors": [], "notice": "",
+                       "machine_error": translate(error.message, actor.language, **error.values)},
+                      status_code=error.status_code)
+    texts = {key: drafted.get(key, "") for key in _form_texts({}, revision)}
+    variants = {network: texts[f"variant-{network}"] for network in revision.networks
+                if texts[f"variant-{network}"].strip()}
+    existing = (await translations.translations_of(session, post.id)).get(locale)
+    errors: list[str] = []
+    if existing is not None and existing.status == "approved":
+        # An approved translation serves locations: a machine text never replaces it unread.
+        errors = [translate("The machine draft is in the fields, not saved: the approved translation still serves "
+                            "the locations. Read it, correct it and approve it to replace the translation.",
+                            actor.language)]
+    else:
+        try:
+            await _save(session, request, actor, post, revision, locale, served, texts["body"], variants, "draft")
+        except HubError as error:
+            errors = [translate(error.message, actor.language, **error.values), *_field_messages(error)]
+    if errors:
+        context = await _workspace(session, request, actor, post, revision, locale, served, drafts=texts)
+        return render(request, "translations/workspace.html", {**context, "errors": errors, "notice": ""},
+                      status_code=409 if existing is not None and existing.status == "approved" else 422)
+    target = f"{translations.workspace_url(post.id, locale)}?saved=machine"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
