@@ -342,9 +342,14 @@ async def test_apertium_absent_says_how_to_install_it(settings):
 def test_every_message_is_a_constant_with_french():
     source = Path(machine.__file__).read_text()
     tree = ast.parse(source)
-    constants = {node.targets[0].id: node.value.value for node in tree.body
-                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-                 and isinstance(node.value.value, str)}
+    def text_of(value: ast.AST) -> str | None:
+        """A string constant, or one marked for extraction with N_("…")."""
+        if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "N_" and value.args:
+            value = value.args[0]
+        return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+
+    constants = {node.targets[0].id: text_of(node.value) for node in tree.body
+                 if isinstance(node, ast.Assign) and text_of(node.value) is not None}
     messages, not_constant = set(), []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"MachineTranslationUnavailable",
