@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.accounts.models import HQ_ROLES, Membership, User
 from hub.config import Settings
 from hub.db import Database, insert_ignoring_conflicts, new_id
-from hub.i18n import LANGUAGES, Translator
+from hub.i18n import LANGUAGES, Translator, format_datetime
 from hub.locations.models import Location
 from hub.notifications import mailer
 from hub.notifications.models import Digest, Notification
@@ -447,20 +447,32 @@ async def _unsent(session: AsyncSession, user_id: str, now: datetime) -> list[No
 # ---------------------------------------------------------------- rendering
 
 
-def _format_time(value: str, zone: ZoneInfo) -> str:
-    moment = datetime.fromisoformat(value).astimezone(zone)
-    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
+def _format_time(value: str, language: str, zone: ZoneInfo) -> str:
+    """A stored moment on the recipient's clock, in their language, with the zone's abbreviation
+    (a distributor reads another country's times too)."""
+    moment = datetime.fromisoformat(value)
+    return f"{format_datetime(moment, language, zone.key)} {moment.astimezone(zone).tzname()}"
+
+
+# Notifications about a post's translation (recorded by hub/translations/service.py): their payload
+# carries the workspace's path, where the distributor writes it.
+TRANSLATION_KINDS = ("needs_translation", "translation_stale")
 
 
 def digest_context(settings: Settings, recipient: Recipient, notifications: list[Notification]) -> dict[str, Any]:
-    """What the digest templates show: items grouped by kind, times in the user's zone, links."""
+    """What the digest templates show: items grouped by kind, times in the user's language and zone, links."""
     base = settings.base_url.rstrip("/")
 
     def item(notification: Notification) -> dict[str, Any]:
         payload = dict(notification.payload or {})
         if payload.get("deadline"):
-            payload["deadline"] = _format_time(payload["deadline"], recipient.timezone)
-        payload["url"] = f"{base}/proposals/{notification.proposal_id}" if notification.proposal_id else None
+            payload["deadline"] = _format_time(payload["deadline"], recipient.language, recipient.timezone)
+        if notification.proposal_id:
+            payload["url"] = f"{base}/proposals/{notification.proposal_id}"
+        elif notification.kind in TRANSLATION_KINDS and payload.get("url"):
+            payload["url"] = f"{base}{payload['url']}"
+        else:
+            payload["url"] = None
         return payload
 
     by_kind: dict[str, list[Notification]] = defaultdict(list)
@@ -470,6 +482,7 @@ def digest_context(settings: Settings, recipient: Recipient, notifications: list
     latest: dict[str, int] = {}
     for notification in by_kind["new_proposals"]:
         latest[notification.brand_id] = int((notification.payload or {}).get("count", 0))
+    listed = ("reminder", "escalation", "comment", *TRANSLATION_KINDS)
     return {
         "_": Translator(recipient.language),
         "language": recipient.language,
@@ -478,8 +491,10 @@ def digest_context(settings: Settings, recipient: Recipient, notifications: list
         "reminders": [item(n) for n in by_kind["reminder"]],
         "escalations": [item(n) for n in by_kind["escalation"]],
         "comments": [item(n) for n in by_kind["comment"]],
+        "needs_translation": [item(n) for n in by_kind["needs_translation"]],
+        "translation_stale": [item(n) for n in by_kind["translation_stale"]],
         "new_proposals": sum(latest.values()),
-        "count": len(by_kind["reminder"]) + len(by_kind["escalation"]) + len(by_kind["comment"]) + sum(latest.values()),
+        "count": sum(len(by_kind[kind]) for kind in listed) + sum(latest.values()),
     }
 
 

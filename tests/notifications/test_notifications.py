@@ -12,7 +12,9 @@ from sqlalchemy import func, select, update
 from hub.accounts import service as accounts
 from hub.accounts.models import User
 from hub.db import utcnow
-from hub.i18n import FRENCH
+from hub.locations.schemas import LocationCreate
+from hub.locations.service import create_location
+from hub.i18n import FRENCH, format_datetime
 from hub.notifications import service as notifications
 from hub.notifications.models import Digest, Notification
 from hub.proposals.models import DistributionChunk, Proposal
@@ -190,8 +192,9 @@ class TestDigest:
             assert "Rappels" in body and "Ouvrir ma boîte de réception" in body
             assert "Spring offer 0" in body and "Spring offer 1" in body
             assert "Nouvelles propositions en attente dans votre boîte de réception : 2" in body
-            # The deadline, in the user's time zone (Paris: 11:00 local).
-            assert f"{(now + timedelta(hours=2)).astimezone(PARIS):%Y-%m-%d} 11:00 CE" in body
+            # The deadline in the user's language and time zone (Paris: 11:00 local), e.g. "28 nov. 2026, 11:00 CET".
+            assert f"{format_datetime(now + timedelta(hours=2), 'fr', 'Europe/Paris')} CE" in body
+            assert ", 11:00 CE" in body
         assert 'href="http://testserver/inbox"' in html_of(french)
 
         [english] = inbox.to(english_email)
@@ -200,6 +203,7 @@ class TestDigest:
             assert "http://testserver/inbox" in body
             assert "Reminders: decisions due soon" in body and "Open my inbox" in body
             assert "New proposals waiting in your inbox: 2" in body
+            assert f"{format_datetime(now + timedelta(hours=2), 'en', 'Europe/Paris')} CE" in body
             assert "Rappels" not in body
 
         # Everything told is marked sent; a second run the same day mails nobody.
@@ -330,6 +334,91 @@ class TestDigest:
         await notifications.send_digests(database, mail_settings, later + timedelta(minutes=15))
         assert len(await all_notifications(database, "comment")) == 3
         assert len(inbox.to(network.hq_email)) == 1
+
+
+class TestTranslationsInTheDigest:
+    """The translation notifications (hub/translations/service.py) each get a line and a link to the workspace."""
+
+    async def _english_post(self, database, client_as, network, translations=None) -> str:
+        """HQ writes a post in English and sends it to the network's French locations; fan-out run here."""
+        hq = await client_as(network.hq_email, PASSWORD)
+        campaign = (await hq.post("/api/v1/campaigns", json={"name": "Summer"})).json()
+        r = await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts", json={
+            "body": "Hello {city}! Our summer bikes are here.", "networks": ["facebook"], "source_locale": "en",
+            "translations": translations or {}})
+        assert r.status_code == 201, r.text
+        post_id = r.json()["id"]
+        r = await hq.post(f"/api/v1/posts/{post_id}/distribute", json={})
+        assert r.status_code == 202, r.text
+        await self._fan_out(database)
+        return post_id
+
+    async def _fan_out(self, database) -> None:
+        async with database.session() as session:
+            chunk_ids = list(await session.scalars(select(DistributionChunk.id)
+                                                   .where(DistributionChunk.status == "pending")))
+        for chunk_id in chunk_ids:
+            async with database.session() as session:
+                await fan_out_chunk(session, chunk_id)
+
+    def _tomorrow_at(self, hour: int) -> datetime:
+        day = (utcnow() + timedelta(days=1)).date()
+        return datetime(day.year, day.month, day.day, hour, 0, tzinfo=ZoneInfo("UTC"))
+
+    async def test_a_post_waiting_for_a_translation_is_in_the_digest_with_its_workspace(
+            self, database, settings, mail_settings, smtp_server, client_as):
+        network = await make_network(database, settings, locations=2, networks=("facebook",))
+        post_id = await self._english_post(database, client_as, network)
+        # Nobody serves fr-FR as a distributor: HQ is told, once for the locale.
+        [waiting] = await all_notifications(database, "needs_translation")
+        assert waiting.user_id == await user_id(database, network.hq_email)
+
+        # HQ has no location: its digest hour is UTC's.
+        assert (await notifications.send_digests(database, mail_settings, self._tomorrow_at(9)))["sent"] >= 1
+        _, _, inbox = smtp_server
+        [mail] = inbox.to(network.hq_email)
+        assert mail["Subject"] == FRENCH["Pieuvre: {count} item(s) need your attention"].format(count=1)
+        link = f"http://testserver/posts/{post_id}/translations/fr-FR"
+        for body in (text_of(mail), html_of(mail)):
+            assert FRENCH["Posts waiting for your translation"] in body
+            assert FRENCH["{locale}: locations wait for this post in their language"].format(locale="fr-FR") in body
+            assert link in body
+        assert f'href="{link}"' in html_of(mail) and ">Traduire</a>" in html_of(mail)
+        assert all(n.sent_at is not None for n in await all_notifications(database, "needs_translation"))
+
+    async def test_a_stale_translation_is_in_the_distributors_digest_with_its_revisions(
+            self, database, settings, mail_settings, smtp_server, client_as):
+        network = await make_network(database, settings, locations=1, networks=("facebook",))
+        async with database.session() as session:
+            distributor = await create_location(session, network.brand_id, LocationCreate(
+                code="DIST-FR", name="Distributeur France", kind="distributor", country="FR", locale="fr-FR",
+                timezone="Europe/Paris", variables={"city": "Lyon"}))
+            user = await accounts.create_user(session, email="dist@velo.test", password=PASSWORD)
+            await accounts.add_membership(session, user, network.brand_id, "local_manager", [distributor.id])
+            await session.execute(update(User).where(User.id == user.id).values(ui_language="en"))
+        post_id = await self._english_post(database, client_as, network, translations={
+            "fr-FR": {"body": "Bonjour {city} ! Nos vélos d'été sont arrivés."}})
+        hq = await client_as(network.hq_email, PASSWORD)
+        r = await hq.put(f"/api/v1/posts/{post_id}", json={
+            "body": "Hello {city}! Our summer bikes are in the shop.", "networks": ["facebook"]})
+        assert r.status_code == 200, r.text
+        await self._fan_out(database)
+        [stale] = await all_notifications(database, "translation_stale")
+        assert stale.user_id == await user_id(database, "dist@velo.test")
+
+        # The distributor's clock is Paris: 09:00 UTC is past its 08:00 digest hour.
+        await notifications.send_digests(database, mail_settings, self._tomorrow_at(9))
+        _, _, inbox = smtp_server
+        [mail] = inbox.to("dist@velo.test")
+        link = f"http://testserver/posts/{post_id}/translations/fr-FR"
+        for body in (text_of(mail), html_of(mail)):
+            assert "Translations to update: HQ changed the source" in body
+            assert "fr-FR: made from revision 1, the source is now at revision 2" in body
+            assert link in body
+        assert f'href="{link}"' in html_of(mail)
+        # Counted with the distributor's own proposal of the new revision: 1 new proposal + 1 stale translation.
+        assert "New proposals waiting in your inbox: 1" in text_of(mail)
+        assert mail["Subject"] == "Pieuvre: 2 item(s) need your attention"
 
 
 class TestDigestHour:
