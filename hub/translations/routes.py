@@ -176,8 +176,10 @@ async def _checks(session: AsyncSession, post: Post, revision: PostRevision, loc
         findings = translations.lint_texts(revision, texts, locale, rules, [network])
         shown = with_signature(translations.shown_text(revision, texts, network), network, rules.tone)
         errors = sum(1 for item in findings if item["severity"] == "error")
+        # The field this network's text is written in, for the findings' one-click fixes.
+        field = f"target-variant-{network}" if (revision.variants or {}).get(network) else "target-body"
         cards.append({"network": network, "html": highlight(shown, findings, language), "usage": usage(network, shown),
-                      "findings": findings, "errors": errors, "warnings": len(findings) - errors})
+                      "findings": findings, "errors": errors, "warnings": len(findings) - errors, "field": field})
     return cards
 
 

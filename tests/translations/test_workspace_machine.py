@@ -33,13 +33,13 @@ def libre(settings, standin: LibreTranslateStandIn):
                       libretranslate_api_key="")
 
 
-async def _english_post(world: World, client_as, database) -> str:
+async def _english_post(world: World, client_as, database, body: str = ENGLISH, instagram: str = INSTAGRAM) -> str:
     """HQ sends an English post (its own Instagram text) everywhere; every location waits for its language."""
     hq = await client_as(world.hq_email, PASSWORD)
     campaign = (await hq.post("/api/v1/campaigns", json={"name": "Summer"})).json()
     r = await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts",
-                      json={"body": ENGLISH, "networks": ["facebook", "instagram"], "source_locale": "en",
-                            "variants": {"instagram": INSTAGRAM}})
+                      json={"body": body, "networks": ["facebook", "instagram"], "source_locale": "en",
+                            "variants": {"instagram": instagram}})
     assert r.status_code == 201, r.text
     post_id = r.json()["id"]
     r = await hq.post(f"/api/v1/posts/{post_id}/distribute", json={})
@@ -135,3 +135,30 @@ class TestMachineDraft:
         assert "Visitez notre nouvelle boutique" in r.text  # the draft is in the field, for a person to approve
         [kept] = await _translations(database)
         assert (kept.status, kept.body) == ("approved", approved)
+
+
+class TestGlossaryFixes:
+    async def test_the_checks_offer_the_glossary_fix_on_the_field_of_each_network(
+            self, world: World, client_as, web_client, database):
+        hq = await client_as(world.hq_email, PASSWORD)
+        kit = (await hq.get("/api/v1/brand-kit")).json()
+        kit["glossary"] = [{"term": "VéloLumière", "locale_rules": {"*": {"mode": "keep"}}},
+                           {"term": "e-bike", "locale_rules": {"fr-BE": {"mode": "translate",
+                                                                       "translation": "vélo électrique"}}}]
+        assert (await hq.put("/api/v1/brand-kit", json=kit)).status_code == 200
+        post_id = await _english_post(world, client_as, database, body="The VéloLumière e-bike is in {city}.",
+                                      instagram="Hello {city}! The e-bike is here #summer")
+        browser = await web_client(world.emails["dist-be"])
+        url = f"/posts/{post_id}/translations/fr-BE"
+        token = csrf_of((await browser.get(url)).text)
+        r = await browser.post(f"{url}/lint", headers={"HX-Request": "true"}, data={
+            "csrf_token": token, "body": "Bonjour {city} ! Le e-bike de velolumiere est là.",
+            "variant-instagram": "Bonjour {city} ! Le e-bike #summer"})
+        assert r.status_code == 200
+        facebook = r.text[r.text.index('data-testid="check-facebook"'):r.text.index('data-testid="check-instagram"')]
+        instagram = r.text[r.text.index('data-testid="check-instagram"'):]
+        # Facebook reads the body, Instagram its own text: each fix writes into the field the text comes from.
+        assert 'data-fix-for="target-body"' in facebook and 'data-fix-for="target-variant-instagram"' in instagram
+        assert 'data-fix-term="velolumiere" data-fix="VéloLumière"' in facebook
+        assert 'data-fix-term="e-bike" data-fix="vélo électrique"' in facebook
+        assert 'data-fix-term="e-bike" data-fix="vélo électrique"' in instagram
