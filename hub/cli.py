@@ -53,10 +53,9 @@ def i18n_extract() -> None:
 def i18n_check(language: str = typer.Option("fr", help="The catalogue to check.")) -> None:
     """Fail, listing them, when a used msgid has no translation, a translation changes the
     {placeholders}, or the catalogue holds msgids used nowhere."""
-    from hub.i18n import dict_translations
     from hub.i18n.catalog import check, po_path
 
-    result = check(language, extra=dict_translations() if language == "fr" else None)
+    result = check(language)
     for title, items in (("No translation (fill them in " + str(po_path(language)) + ")", result.missing),
                          ("Other {placeholders} than the msgid", result.placeholders),
                          ("Used nowhere (run `pieuvre i18n extract` to drop them, or mark them with N_)",
@@ -68,20 +67,6 @@ def i18n_check(language: str = typer.Option("fr", help="The catalogue to check."
     if not result.ok:
         raise typer.Exit(1)
     typer.echo(f"{language}: every msgid is translated.")
-
-
-@i18n.command("import-dicts")
-def i18n_import_dicts(
-    files: list[Path] = typer.Argument(None, help="Dict modules to fold (default: every hub/i18n/fr*.py)."),
-    keep: bool = typer.Option(False, "--keep", help="Keep the dict modules instead of deleting them."),
-) -> None:
-    """Fold French dict modules (MESSAGES = {english: french}) into the French .po, then delete them."""
-    from hub.i18n.catalog import import_dicts
-
-    result = import_dicts(files or None, delete=not keep)
-    typer.echo(f"Folded {', '.join(result['files']) or 'nothing'}: {result['added']} new msgid(s).")
-    for english in result["replaced"]:
-        typer.echo(f"  the dict's French replaced the catalogue's for: {english}")
 
 
 def _settings():

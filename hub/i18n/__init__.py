@@ -3,19 +3,15 @@
 Strings are written in English in the code and templates (`_("…")`): they are the msgids. Their French is
 in the gettext catalogue `locales/fr/LC_MESSAGES/messages.po`, extracted and checked with Babel
 (`hub/i18n/catalog.py`, `pieuvre i18n extract|check`), read directly from the `.po` at start-up.
-A `fr_<domain>.py` dict module not folded into the catalogue yet (`pieuvre i18n import-dicts`) is read
-on top of it. A test extracts the code and templates and fails when a string has no French.
+A test extracts the code and templates and fails when a string has no French.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
-
-import importlib
-import pkgutil
-import re
 
 from hub.i18n.catalog import translations
 from hub.i18n.formats import (dir_of, format_date, format_datetime, format_number, format_percent,
@@ -31,22 +27,7 @@ def N_(message: str) -> str:
     return message
 
 
-def dict_translations() -> dict[str, str]:
-    """The MESSAGES of every fr_<domain>.py not folded into the catalogue yet."""
-    merged: dict[str, str] = {}
-    for module in pkgutil.iter_modules(__path__):
-        if module.name == "fr" or module.name.startswith("fr_"):
-            loaded = importlib.import_module(f"{__name__}.{module.name}")
-            merged.update(getattr(loaded, "MESSAGES", None) or getattr(loaded, "FRENCH", {}))
-    return merged
-
-
-def _catalogue() -> dict[str, str]:
-    """The French .po, with the dicts not folded yet on top (they are the newer work)."""
-    return {**translations("fr"), **dict_translations()}
-
-
-FRENCH = _catalogue()
+FRENCH = translations("fr")
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "en"

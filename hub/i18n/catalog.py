@@ -1,18 +1,16 @@
-"""The gettext catalogues of the UI: extraction with Babel, the French `.po`, and folding old dicts into it.
+"""The gettext catalogues of the UI: extraction with Babel and the French `.po`.
 
 Layout: `hub/i18n/locales/messages.pot` (every msgid found in `hub/` and `templates/`) and
 `hub/i18n/locales/<language>/LC_MESSAGES/messages.po` (its translations). The runtime reads the `.po`
 directly with Babel at start-up, so there is no compiled `.mo` that could go stale.
 
 `pieuvre i18n extract` rewrites the `.pot` from the sources and merges it into each `.po` (translations
-kept, new msgids added empty, unused ones dropped); `pieuvre i18n check` lists what has no translation;
-`pieuvre i18n import-dicts` folds any `hub/i18n/fr*.py` dict left into the French `.po` and deletes it.
+kept, new msgids added empty, unused ones dropped); `pieuvre i18n check` lists what has no translation.
 """
 
 from __future__ import annotations
 
 import ast
-import runpy
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,7 +51,6 @@ KEYWORDS: dict[str, Any] = {
 # babel.cfg, as code: the first pattern a file matches decides how it is read.
 METHOD_MAP = [
     ("hub/i18n/catalog.py", "ignore"),
-    ("hub/i18n/fr*.py", "ignore"),
     ("hub/migrations/**.py", "ignore"),
     ("hub/publishing/service.py", "hub.i18n.catalog:extract_hub_python"),
     ("hub/**.py", "hub.i18n.catalog:extract_hub_python"),
@@ -280,64 +277,16 @@ def placeholders_of(text: str) -> set[str]:
     return set(re.findall(r"\{(\w+)\}", text))
 
 
-def check(language: str = "fr", root: Path = ROOT, locales: Path = LOCALES,
-          extra: dict[str, str] | None = None) -> Check:
-    """Compare what the sources use with the `.po` of `language` (and `extra`, dicts not folded yet)."""
+def check(language: str = "fr", root: Path = ROOT, locales: Path = LOCALES) -> Check:
+    """Compare what the sources use with the `.po` of `language`."""
     used = {message.id for message in extract(root) if message.id}
     path = locales / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     catalog = read_catalog(path, language) if path.exists() else Catalog(locale=language)
     known = {message.id for message in catalog if message.id}
-    translated = {**translations(language, locales), **(extra or {})}
+    translated = translations(language, locales)
     result = Check(language)
     result.missing = sorted(used - set(translated))
     result.unused = sorted(known - used)
     result.placeholders = sorted(english for english, text in translated.items()
                                  if placeholders_of(english) != placeholders_of(text))
     return result
-
-
-# ------------------------------------------------------------------ the old dicts
-
-
-def dict_files(i18n: Path = I18N) -> list[Path]:
-    """The French dict modules not folded into the catalogue yet (`fr.py`, `fr_<domain>.py`)."""
-    return sorted(path for path in i18n.glob("fr*.py") if path.stem == "fr" or path.stem.startswith("fr_"))
-
-
-def dict_messages(path: Path) -> dict[str, str]:
-    """The msgid → French dict a module defines (`MESSAGES`, or `FRENCH` in the old fr.py)."""
-    namespace = runpy.run_path(str(path))
-    table = namespace.get("MESSAGES", namespace.get("FRENCH"))
-    if not isinstance(table, dict):
-        raise ValueError(f"{path} defines no MESSAGES dict: fold it by hand.")
-    return table
-
-
-def import_dicts(paths: Iterable[Path] | None = None, locales: Path = LOCALES, language: str = "fr",
-                 delete: bool = True) -> dict[str, Any]:
-    """`pieuvre i18n import-dicts`: put the French of each dict module into the `.po` (a dict's text
-    wins over an older one in the catalogue, as it is the newer work), then delete the module."""
-    paths = list(dict_files() if paths is None else paths)
-    path = locales / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if path.exists():
-        catalog = read_catalog(path, language)
-    else:
-        catalog = Catalog(locale=language, project=PROJECT, domain=DOMAIN, creation_date=CREATED,
-                          fuzzy=False, charset="utf-8")
-    added, replaced = 0, []
-    for source in paths:
-        for english, french in dict_messages(source).items():
-            message = catalog.get(english)
-            if message is None:
-                catalog.add(english, french)
-                added += 1
-                continue
-            if message.string and message.string != french:
-                replaced.append(english)
-            message.string = french
-            message.flags.discard("fuzzy")
-    write_catalog(catalog, path)
-    if delete:
-        for source in paths:
-            source.unlink()
-    return {"files": [source.name for source in paths], "added": added, "replaced": replaced}

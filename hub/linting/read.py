@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.i18n import translate
+from hub.i18n import N_, translate
 
 # How each network counts its limit, in words (hub.linting.networks.NetworkRules.counting).
-COUNTING_WORDS = {"characters": "characters", "weighted": "weighted characters", "bytes": "bytes"}
+COUNTING_WORDS = {"characters": N_("characters"), "weighted": N_("weighted characters"), "bytes": N_("bytes")}
 
 
 def finding_message(item: dict[str, Any], language: str) -> str:

@@ -14,6 +14,7 @@ from hub.accounts.security import new_secret, secret_digest
 from hub.audit.service import record
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.i18n import N_
 from hub.proposals import service as proposals
 from hub.proposals.models import Proposal
 from hub.reviews.models import ReviewLink
@@ -21,7 +22,8 @@ from hub.reviews.models import ReviewLink
 MIN_HOURS, MAX_HOURS, DEFAULT_HOURS = 1, 720, 72
 # token_urlsafe(32) gives 43 characters; anything much longer is not one of ours.
 MAX_TOKEN_LENGTH = 200
-GONE = "This review link does not work: it may have expired, been revoked or been copied incompletely. Ask the person who sent it for a new one."
+GONE = N_("This review link does not work: it may have expired, been revoked or been copied incompletely. Ask the "
+           "person who sent it for a new one.")
 
 
 @dataclass(frozen=True)

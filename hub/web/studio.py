@@ -28,7 +28,7 @@ from hub.campaigns.models import Campaign
 from hub.campaigns.schemas import IMAGE_TEXT_ZONES
 from hub.deps import FormActor, PageActor, SessionDep, require_brand, require_hq
 from hub.errors import Forbidden, HubError
-from hub.i18n import translate
+from hub.i18n import N_, translate
 from hub.linting.networks import NETWORK_RULES, measured_length
 from hub.linting.read import COUNTING_WORDS, finding_message
 from hub.linting.service import lint_text
@@ -576,10 +576,10 @@ async def _sample_image(request: Request, session: AsyncSession, brand_id: str, 
 
 
 _NOTICES = {
-    "saved": "Brand kit saved: every text written from now on is held to it.",
-    "logo": "Logo saved: new images carry it.",
-    "logo_removed": "Logo removed.",
-    "font": "Font saved: new images use it.",
+    "saved": N_("Brand kit saved: every text written from now on is held to it."),
+    "logo": N_("Logo saved: new images carry it."),
+    "logo_removed": N_("Logo removed."),
+    "font": N_("Font saved: new images use it."),
 }
 
 

@@ -27,6 +27,7 @@ from hub.accounts.security import settings_token_cipher
 from hub.config import Settings
 from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
 from hub.errors import Forbidden, Invalid, NotFound
+from hub.i18n import N_
 from hub.queue import enqueue_after_commit
 from hub.webhooks.models import DELIVERY_STATUSES, WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
@@ -44,10 +45,10 @@ RECENT = timedelta(days=7)
 ERROR_EXCERPT = 300
 
 # Field messages are English msgids (French in hub/i18n/fr_webhooks.py); pages translate them.
-URL_MESSAGE = "Give an http:// or https:// URL of your server, e.g. https://example.com/pieuvre."
-PRIVATE_URL_MESSAGE = "This URL points to a private, loopback or link-local address: give a public address."
-EVENTS_MESSAGE = "Pick at least one event among: {events}."
-SECRET_MESSAGE = "The secret needs at least {n} characters."
+URL_MESSAGE = N_("Give an http:// or https:// URL of your server, e.g. https://example.com/pieuvre.")
+PRIVATE_URL_MESSAGE = N_("This URL points to a private, loopback or link-local address: give a public address.")
+EVENTS_MESSAGE = N_("Pick at least one event among: {events}.")
+SECRET_MESSAGE = N_("The secret needs at least {n} characters.")
 
 
 def backoff(attempts: int) -> timedelta:

@@ -1,4 +1,4 @@
-"""The catalogue machinery on a small project of its own: extraction, merge, check, folding dicts;
+"""The catalogue machinery on a small project of its own: extraction, merge, check;
 and dates, numbers and directions per locale."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from hub.i18n import Translator, dir_of
-from hub.i18n.catalog import check, extract, import_dicts, read_catalog, translations, update, write_catalog
+from hub.i18n.catalog import check, extract, read_catalog, translations, update, write_catalog
 from hub.templating import environment
 
 SERVICE = '''
@@ -59,8 +59,6 @@ def project(tmp_path):
     (tmp_path / "hub" / "shops" / "service.py").write_text(SERVICE)
     (tmp_path / "hub" / "publishing").mkdir()
     (tmp_path / "hub" / "publishing" / "service.py").write_text(PUBLISHING)
-    (tmp_path / "hub" / "i18n").mkdir()
-    (tmp_path / "hub" / "i18n" / "fr_shops.py").write_text('MESSAGES = {"Not extracted": "Pas extrait"}\n')
     (tmp_path / "hub" / "migrations").mkdir()
     (tmp_path / "hub" / "migrations" / "0001.py").write_text('_("In a migration")\n')
     (tmp_path / "templates" / "shops").mkdir(parents=True)
@@ -126,34 +124,6 @@ class TestUpdateAndCheck:
         catalog["Decide by {date}"].string = "Décidez avant le {jour}"
         write_catalog(catalog, po_of(project))
         assert check("fr", project, project / "locales").placeholders == ["Decide by {date}"]
-
-
-class TestImportDicts:
-    def test_folds_a_dict_into_the_po_and_deletes_the_module(self, project):
-        update(project, project / "locales")
-        catalog = read_catalog(po_of(project), "fr")
-        catalog["Shops"].string = "Magasins"
-        write_catalog(catalog, po_of(project))
-        late = project / "hub" / "i18n" / "fr_late.py"
-        late.write_text('"""Late French."""\n\nMESSAGES: dict[str, str] = {\n'
-                        '    "Shops": "Boutiques",\n    "Give the shop a name.": "Donnez un nom à la boutique.",\n'
-                        '    "Decide by {date}": "Décidez avant le {date}",\n}\n')
-
-        result = import_dicts([late], project / "locales")
-
-        assert not late.exists()
-        assert result == {"files": ["fr_late.py"], "added": 0, "replaced": ["Shops"]}
-        french = translations("fr", project / "locales")
-        assert french["Shops"] == "Boutiques" and french["Decide by {date}"] == "Décidez avant le {date}"
-        assert check("fr", project, project / "locales").missing == [
-            "Cancelled by HQ.", "Gave up after {attempt} attempts: {error}", "Kept in a constant.", "Shop",
-            "The shop burnt down.", "The shop {name} is closed."]
-
-    def test_a_msgid_the_catalogue_lacks_is_added(self, project):
-        late = project / "hub" / "i18n" / "fr_shops.py"
-        result = import_dicts([late], project / "locales", delete=False)
-        assert late.exists() and result["added"] == 1
-        assert translations("fr", project / "locales") == {"Not extracted": "Pas extrait"}
 
 
 MOMENT = datetime(2026, 11, 26, 13, 5, tzinfo=UTC)

@@ -4,13 +4,11 @@ checked against the French catalogue (hub/i18n/locales/fr/LC_MESSAGES/messages.p
 from __future__ import annotations
 
 import ast
-import warnings
 from functools import cache
 from pathlib import Path
 
-from hub.i18n import FRENCH, dict_translations, translate
-from hub.i18n.catalog import (PUBLISHING_ERRORS, TEMPLATE_CATALOG, _called, check, dict_files, extract, po_path,
-                              read_catalog)
+from hub.i18n import FRENCH, translate
+from hub.i18n.catalog import PUBLISHING_ERRORS, TEMPLATE_CATALOG, _called, check, extract, po_path, read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,17 +21,7 @@ def extracted() -> dict[str, list[str]]:
 
 @cache
 def french_check():
-    return check("fr", extra=dict_translations())
-
-
-def out_of_date(problem: str) -> None:
-    """Fail on a catalogue that lags behind the code; only a warning while dict modules not folded yet
-    remain (hub/i18n/fr_*.py): their authors add strings, and `pieuvre i18n import-dicts` then
-    `pieuvre i18n extract` bring the catalogue up to date once they are done."""
-    if dict_files():
-        warnings.warn(problem, stacklevel=2)
-    else:
-        raise AssertionError(problem)
+    return check("fr")
 
 
 def _python_files():
@@ -83,9 +71,8 @@ class TestExtraction:
 
     def test_the_pot_is_up_to_date(self):
         written = {message.id for message in read_catalog(TEMPLATE_CATALOG) if message.id}
-        if written != set(extracted()):
-            out_of_date("run `pieuvre i18n extract`, messages.pot differs from the code: "
-                        + ", ".join(sorted(written ^ set(extracted()))[:10]))
+        assert written == set(extracted()), ("run `pieuvre i18n extract`, messages.pot differs from the code: "
+                                             + ", ".join(sorted(written ^ set(extracted()))[:10]))
 
 
 class TestFrenchCatalogue:
@@ -96,10 +83,9 @@ class TestFrenchCatalogue:
 
     def test_no_message_is_unused(self):
         # An unused entry is dead weight that nobody keeps up; a msgid kept in a constant and translated
-        # from a variable is marked where it is written, N_("…") (or listed in hub/i18n/indirect.py).
-        if french_check().unused:
-            out_of_date("used nowhere: run `pieuvre i18n extract` to drop them, or mark them with N_():\n"
-                        + "\n".join(french_check().unused))
+        # from a variable is marked where it is written, N_("…").
+        assert french_check().unused == [], ("used nowhere: run `pieuvre i18n extract` to drop them, or mark them "
+                                             "with N_():\n" + "\n".join(french_check().unused))
 
     def test_nothing_is_fuzzy(self):
         # A fuzzy entry is a guess nobody checked: it is not used, so it counts as missing French

@@ -3,43 +3,17 @@ location's own text laid out in its script's direction (Arabic right to left ins
 
 from __future__ import annotations
 
-import ast
 import re
-from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import update
 
-from hub.i18n.catalog import dict_files, po_path, read_catalog
 from hub.locations.models import Location
 from hub.proposals.models import Proposal
 from tests.factories import make_network
 from tests.web.conftest import sent_campaign
 
-ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = datetime(2026, 11, 26, 13, 5, tzinfo=UTC)
-
-
-def _keys(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    table = next(node for node in ast.walk(tree) if isinstance(node, ast.Dict))
-    return [key.value for key in table.keys]
-
-
-def test_no_msgid_is_written_twice_across_the_dicts_not_folded_yet():
-    keys = [key for path in dict_files() for key in _keys(path)]
-    assert [key for key, count in Counter(keys).items() if count > 1] == []
-
-
-def test_a_dict_not_folded_yet_does_not_contradict_the_catalogue():
-    # Folding (`pieuvre i18n import-dicts`) lets the dict win: a different French in both is a silent change.
-    catalog = {message.id: message.string for message in read_catalog(po_path("fr"), "fr") if message.string}
-    from hub.i18n.catalog import dict_messages
-
-    clashes = [english for path in dict_files() for english, french in dict_messages(path).items()
-               if english in catalog and catalog[english] != french]
-    assert clashes == []
 
 
 async def arabic_proposal(database, settings) -> tuple[object, str, str]:
