@@ -32,7 +32,7 @@ from hub.audit.service import record as audit
 from hub.config import Settings, parse_duration
 from hub.db import Database, utcnow
 from hub.errors import Forbidden, HubError, Invalid, NotFound
-from hub.i18n import translate, translate_message
+from hub.i18n import N_, translate, translate_message
 from hub.locations.models import Location
 from hub.notifications import mailer
 from hub.notifications.service import _local_managers, digest_language
@@ -64,12 +64,12 @@ HEALTHS = ("active", "expiring", "expired", "revoked", "missing_permission", "di
 ACCOUNT_BROKEN_EVENT = "account.broken"
 
 # Messages of a connection that could not finish (English msgids, French in hub/i18n/fr_accounts.py).
-STATE_UNKNOWN = "This connection link is unknown or was already used: start again from the location's accounts page."
-STATE_EXPIRED = "This connection took more than 10 minutes: start again from the location's accounts page."
-STATE_OTHER_USER = "This connection was started by another user: start your own from the location's accounts page."
-ACCESS_DENIED = "{network} access was not granted, so nothing was connected. To connect, click Connect again and accept every permission asked."
-NETWORK_REFUSED = "{network} refused the connection: {reason}"
-NO_TARGET = "{network} gave access to nothing Pieuvre can publish to. Check that you manage at least one {target} and that you granted every permission asked ({scopes}), then connect again."
+STATE_UNKNOWN = N_("This connection link is unknown or was already used: start again from the location's accounts page.")
+STATE_EXPIRED = N_("This connection took more than 10 minutes: start again from the location's accounts page.")
+STATE_OTHER_USER = N_("This connection was started by another user: start your own from the location's accounts page.")
+ACCESS_DENIED = N_("{network} access was not granted, so nothing was connected. To connect, click Connect again and accept every permission asked.")
+NETWORK_REFUSED = N_("{network} refused the connection: {reason}")
+NO_TARGET = N_("{network} gave access to nothing Pieuvre can publish to. Check that you manage at least one {target} and that you granted every permission asked ({scopes}), then connect again.")
 TARGET_KIND = {
     "facebook": "Facebook Page", "instagram": "Instagram professional account", "linkedin": "LinkedIn organization page",
     "x": "X account", "google_business": "Google Business Profile location", "youtube": "YouTube channel",
