@@ -70,7 +70,8 @@ async def distribute(
     if post.status == "withdrawn":
         raise Conflict("This post was withdrawn: create a new post to send it again.")
     rules = await lint_rules(session, post.brand_id)
-    findings = lint_post(revision, rules, await source_locale(session, post.brand_id))
+    # Linted in the language it is written in, as when it was created (not the brand's default).
+    findings = lint_post(revision, rules, revision.source_locale or await source_locale(session, post.brand_id))
     if has_errors(findings):
         raise Invalid("The post breaks network rules: fix the findings before sending it.", errors=findings)
     campaign = await session.get(Campaign, post.campaign_id)

@@ -83,6 +83,23 @@ class TestFanOut:
             "ar-AE": ["hq@velo.test"]}
 
 
+class TestSourceLanguage:
+    async def test_a_post_written_in_english_is_checked_in_english_when_it_is_sent(self, world: World, client_as,
+                                                                                   database):
+        hq = await client_as(world.hq_email, PASSWORD)
+        kit = (await hq.get("/api/v1/brand-kit")).json()
+        # French texts must say "Forfait Lumière"; an English one keeps "Pass Lumière".
+        kit["glossary"] = [{"term": "Pass Lumière",
+                            "locale_rules": {"fr": {"mode": "translate", "translation": "Forfait Lumière"}}}]
+        assert (await hq.put("/api/v1/brand-kit", json=kit)).status_code == 200
+        campaign = (await hq.post("/api/v1/campaigns", json={"name": "Spring"})).json()
+        created = await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts", json={
+            "body": "Hello {city}! The Pass Lumière is back.", "networks": NETWORKS, "source_locale": "en-GB"})
+        assert created.status_code == 201, created.text
+        sent = await hq.post(f"/api/v1/posts/{created.json()['id']}/distribute", json={})
+        assert sent.status_code == 202, sent.text
+
+
 class TestApproval:
     async def test_approving_turns_waiting_proposals_into_pending_with_the_translation_once(
             self, world: World, client_as, database):
