@@ -58,13 +58,20 @@ def lint_post(data: PostCreate | PostRevision, rules: LintRules, locale: str) ->
         slots = {name: (spec if isinstance(spec, dict) else spec.model_dump()) for name, spec in data.slots.items()}
         text = with_signature(fill_slots(data.variants.get(network) or data.body, slots), network, rules.tone)
         findings.extend(lint_text(text, network, locale, rules))
-        if NETWORK_RULES[network].forbids_phone_numbers and "{phone}" in text:
-            start = text.index("{phone}")
-            findings.append(finding(
-                "network.phone_number", "error", network, locale, start, start + len("{phone}"),
-                "{network} rejects posts with a phone number: remove {number} (use the call button instead).",
-                network=NETWORK_RULES[network].label, number="{phone}", source=NETWORK_RULES[network].source))
+        findings.extend(phone_variable_findings(text, network, locale))
     return findings
+
+
+def phone_variable_findings(text: str, network: str, locale: str) -> list[dict]:
+    """A {phone} variable in a text for a network that rejects phone numbers (Google Business
+    Profile): caught in HQ's text, before each location's number is filled in."""
+    if not (NETWORK_RULES[network].forbids_phone_numbers and "{phone}" in text):
+        return []
+    start = text.index("{phone}")
+    return [finding(
+        "network.phone_number", "error", network, locale, start, start + len("{phone}"),
+        "{network} rejects posts with a phone number: remove {number} (use the call button instead).",
+        network=NETWORK_RULES[network].label, number="{phone}", source=NETWORK_RULES[network].source)]
 
 
 async def source_locale(session: AsyncSession, brand_id: str) -> str:

@@ -47,8 +47,7 @@ from hub.campaigns import service as campaigns
 from hub.campaigns.models import Post, PostRevision
 from hub.db import insert_ignoring_conflicts, new_id, upsert, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
-from hub.linting.networks import NETWORK_RULES
-from hub.linting.service import LintRules, finding, has_errors, lint_text
+from hub.linting.service import LintRules, has_errors, lint_text
 from hub.linting.tone import with_signature
 from hub.locations.models import Location
 from hub.notifications.models import Notification
@@ -302,12 +301,7 @@ def lint_texts(revision: PostRevision, texts: TranslationTexts, locale: str, rul
         text = with_signature(shown_text(revision, texts, network), network, rules.tone)
         source = fill_slots(text_for(revision, network), revision.slots or {})
         findings.extend(lint_text(text, network, locale, rules, source=source))
-        if NETWORK_RULES[network].forbids_phone_numbers and "{phone}" in text:
-            start = text.index("{phone}")
-            findings.append(finding(
-                "network.phone_number", "error", network, locale, start, start + len("{phone}"),
-                "{network} rejects posts with a phone number: remove {number} (use the call button instead).",
-                network=NETWORK_RULES[network].label, number="{phone}", source=NETWORK_RULES[network].source))
+        findings.extend(campaigns.phone_variable_findings(text, network, locale))
     return findings
 
 
