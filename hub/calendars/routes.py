@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from hub.calendars import service as calendars

@@ -12,8 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from hub.config import Settings, parse_duration
-from hub.db import Database
+from hub.config import parse_duration
 from hub.publishing.connectors.base import Connector, Metrics, OutgoingPost, PublishedPost, TokenSet
 from hub.publishing.models import SandboxPost, SocialAccount
 
