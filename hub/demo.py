@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.accounts import service as accounts
 from hub.brands.models import Brand
 from hub.brands.service import create_brand
-from hub.campaigns.schemas import CampaignCreate, PostCreate
+from hub.campaigns.schemas import CampaignCreate, PostCreate, TranslationTexts
 from hub.campaigns.service import create_campaign, create_post
 from hub.config import Settings
 from hub.db import utcnow
@@ -102,5 +102,12 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
         body="🚲 Le printemps arrive chez Vélo Lumière {city} ! Révision offerte pour tout achat d'accessoire "
              "jusqu'au 30 avril. Réservez au {phone}.",
         networks=list(DEMO_NETWORKS),
+        # German and Spanish are ready; Dubai's distributor gets a "needs translation" proposal (Arabic).
+        translations={
+            "de-DE": TranslationTexts(body="🚲 Der Frühling kommt zu Vélo Lumière {city}! Kostenlose Inspektion beim "
+                                           "Kauf von Zubehör bis zum 30. April. Termin unter {phone}."),
+            "es-ES": TranslationTexts(body="🚲 ¡La primavera llega a Vélo Lumière {city}! Revisión gratuita por la "
+                                           "compra de cualquier accesorio hasta el 30 de abril. Reserve al {phone}."),
+        },
     ))
     return True

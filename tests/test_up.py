@@ -91,6 +91,11 @@ def test_one_command_runs_the_whole_cycle_with_the_demo(pieuvre_up):
         local = {"Authorization": f"Bearer {token}"}
         [proposal] = client.get("/api/v1/proposals", headers=local).json()
         assert "Berlin" in proposal["texts"]["facebook"]
+        assert client.get(f"/api/v1/proposals/{proposal['id']}", headers=local).json()["locale"] == "de-DE"
+        # The demo has no Arabic translation: Dubai's distributor is asked for one, nothing goes out in French.
+        token = client.post("/api/v1/auth/token", json={"email": local_email("AE-DXB"), "password": DEMO_PASSWORD}).json()["token"]
+        [waiting] = client.get("/api/v1/proposals", headers={"Authorization": f"Bearer {token}"}).json()
+        assert (waiting["status"], waiting["texts"]) == ("needs_translation", {})
         assert client.post(f"/api/v1/proposals/{proposal['id']}/approve", headers=local).status_code == 200
         deadline = time.monotonic() + 30
         while True:
