@@ -23,8 +23,10 @@ from hub.locations.schemas import LocationCreate, LocationRead
 from hub.proposals import service as proposals
 from hub.publishing import service as publishing
 from hub.db import utcnow
-from hub.stats.report import campaign_report
+from hub.stats.report import LOCATION_SORTS, campaign_report
 from hub.stats.report import silent_arms as find_silent_arms
+from hub.stats.scoreboard import location_report as build_location_report
+from hub.stats.scoreboard import network_scoreboard
 
 router = APIRouter(prefix="/api/v1")
 
@@ -341,8 +343,36 @@ async def silent_arms(actor: ApiActor, session: SessionDep,
 
 
 @router.get("/campaigns/{campaign_id}/report", tags=["stats"])
-async def report(campaign_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
-    """Funnel, metrics (with the engagement-rate formula) and tables by location and network."""
-    return await campaign_report(session, await campaigns.get_campaign(session, actor, campaign_id))
+async def report(campaign_id: str, actor: ApiActor, session: SessionDep,
+                 limit: Annotated[int, Query(ge=1, le=1000, description="Rows of the table by location.")] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0,
+                 sort: Annotated[str, Query(pattern="^(" + "|".join(LOCATION_SORTS) + ")$",
+                                            description="Column the table by location is sorted by.")] = "code",
+                 descending: bool = False) -> dict[str, Any]:
+    """Funnel, adoption, metrics (each rate with its formula) and tables by network, region and location.
+
+    The table by location is paged (`limit`, `offset`, `sort`, `descending`; `locations_total` says how many
+    rows there are); the page's CSV export gives every row.
+    """
+    campaign = await campaigns.get_campaign(session, actor, campaign_id)
+    return await campaign_report(session, campaign, limit=limit, offset=offset, sort=sort, descending=descending)
+
+
+@router.get("/reports/network", tags=["stats"])
+async def network_report(request: Request, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """The network's scoreboard: adoption over time, counters per network, top posts and locations, silent arms.
+
+    Computed by the stats worker every few minutes (`computed_at` says when); HQ and brand-wide viewers only.
+    """
+    if not actor.sees_whole_brand:
+        raise Forbidden("Only HQ and brand-wide viewers can read the network report.")
+    return await network_scoreboard(request.app.state.database, session, require_brand(actor))
+
+
+@router.get("/locations/{location_id}/report", tags=["stats"])
+async def location_report(request: Request, location_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """A location's figures month by month and over the last 90 days, against the network median, with its rank."""
+    location = await locations.get_location(session, actor, location_id)
+    return await build_location_report(request.app.state.database, session, location)
 
 

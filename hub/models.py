@@ -14,14 +14,15 @@ from hub.notifications.models import Digest, Notification
 from hub.proposals.models import Distribution, DistributionChunk, Proposal, ProposalImage
 from hub.publishing.models import Cooldown, OAuthGrant, Publication, SandboxPost, SocialAccount
 from hub.reviews.models import ReviewLink
-from hub.stats.models import StatSnapshot
+from hub.stats.models import AccountDay, LocationScore, Scoreboard, StatSnapshot
 from hub.translations.models import Translation, TranslationMemory
 from hub.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
-    "AuditEvent", "AuthSession", "Base", "Brand", "BrandFont", "BrandKit", "CalendarFeed", "Campaign", "Comment",
-    "Cooldown", "Digest", "Distribution", "DistributionChunk", "Location", "LocationTag", "Media", "Membership",
+    "AccountDay", "AuditEvent", "AuthSession", "Base", "Brand", "BrandFont", "BrandKit", "CalendarFeed", "Campaign", "Comment",
+    "Cooldown", "Digest", "Distribution", "DistributionChunk", "Location", "LocationScore", "LocationTag", "Media",
+    "Membership",
     "Notification", "OAuthGrant", "Post", "PostRevision", "Proposal", "ProposalImage", "Publication", "ReviewLink",
-    "SandboxPost", "SocialAccount", "StatSnapshot", "Translation", "TranslationMemory", "User", "Webhook",
+    "SandboxPost", "Scoreboard", "SocialAccount", "StatSnapshot", "Translation", "TranslationMemory", "User", "Webhook",
     "WebhookDelivery",
 ]

@@ -38,6 +38,10 @@ class WorkerSettings:
         cron(publishing.dispatch_due, name="publishing.dispatch_due", second=EVERY_5_SECONDS, unique=True),
         cron(approvals.apply_deadlines, name="proposals.apply_deadlines", second=EVERY_MINUTE, unique=True),
         cron(stats.collect, name="stats.collect", second=EVERY_MINUTE, unique=True),
+        cron(stats.collect_account_days, name="stats.collect_account_days", minute={10}, second={10}, unique=True),
+        # The network page reads the stored scoreboard: figures are at most five minutes old.
+        cron(stats.refresh_scoreboards, name="stats.refresh_scoreboards", minute=set(range(0, 60, 5)), second={40},
+             unique=True, timeout=900),
         # Unknown outcomes are settled soon: the post is either live already or waits for its resend.
         cron(publishing.reconcile, name="publishing.reconcile", second={0, 15, 30, 45}, unique=True),
         cron(notifications.remind, name="notifications.remind", second=EVERY_MINUTE, unique=True),

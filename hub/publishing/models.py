@@ -47,6 +47,7 @@ class Publication(IdMixin, TimestampMixin, Base):
         UniqueConstraint("proposal_id", "social_account_id"),
         Index("ix_publications_status_due", "status", "due_at"),
         Index("ix_publications_campaign", "campaign_id", "status"),
+        Index("ix_publications_brand_published", "brand_id", "published_at"),
     )
 
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
@@ -68,6 +69,15 @@ class Publication(IdMixin, TimestampMixin, Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     # What an attempt left on the network before the post itself (e.g. an Instagram container).
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The newest reading of the post's counters, copied from its newest snapshot so that reports add
+    # up one row per publication instead of scanning the time series: raw under the network's names,
+    # plus the three normalized counters reports sum (None = the network does not give it).
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats_offset_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    stats_at: Mapped[datetime | None] = mapped_column(default=None)
+    impressions: Mapped[int | None] = mapped_column(Integer, default=None)
+    reach: Mapped[int | None] = mapped_column(Integer, default=None)
+    engagements: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Cooldown(Base):

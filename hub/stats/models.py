@@ -1,11 +1,11 @@
-"""Raw counters read from the networks, as time series."""
+"""Raw counters read from the networks as time series, and the scoreboards computed from them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, IdMixin
@@ -29,3 +29,46 @@ class StatSnapshot(IdMixin, Base):
     # Counters under the network's own names; a counter the network lacks is absent, never 0.
     metrics: Mapped[dict[str, Any]] = mapped_column()
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AccountDay(IdMixin, Base):
+    """One account's numbers on one day: its followers and the network's per-day counters for it."""
+
+    __tablename__ = "account_days"
+    __table_args__ = (
+        UniqueConstraint("social_account_id", "day"),
+        Index("ix_account_days_brand_day", "brand_id", "day"),
+    )
+
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), index=True)
+    social_account_id: Mapped[str] = mapped_column(ForeignKey("social_accounts.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date)
+    # None when the network gives no follower count (shown as missing, never as 0).
+    followers: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Per-day counters under the network's names (Google Business Profile's location metrics).
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    taken_at: Mapped[datetime]
+
+
+class Scoreboard(Base):
+    """A brand's network report as last computed by the stats worker (the page reads it, never recomputes)."""
+
+    __tablename__ = "scoreboards"
+
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True)
+    computed_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column()
+
+
+class LocationScore(Base):
+    """One location's figures over the scoreboard's period, with its rank in the network."""
+
+    __tablename__ = "location_scores"
+
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    computed_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column()

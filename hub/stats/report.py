@@ -1,4 +1,4 @@
-"""The campaign report: adoption funnel, counters and where they came from."""
+"""The campaign report: adoption funnel, counters and where they came from, computed from the database."""
 
 from __future__ import annotations
 
@@ -6,121 +6,212 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.campaigns.models import Campaign
-from hub.config import parse_duration
+from hub.db import utcnow
 from hub.locations.models import Location
 from hub.proposals.models import PROPOSAL_STATUSES, Proposal
-from hub.publishing.models import Publication
-from hub.stats.models import StatSnapshot
+from hub.publishing.models import Publication, SocialAccount
+from hub.stats.formulas import (
+    FORMULAS, NOT_GIVEN, RATE_BASE, counter_sums, counters, formula_of, hours_between, median, rate,
+)
 
-COUNTERS = ("impressions", "reach", "engagements")
-FORMULA = "engagements ÷ reach"
-
-
-def engagement_rate(engagements: int, reach: int) -> float | None:
-    """Engagements per person reached (None when nobody was reached yet)."""
-    return round(engagements / reach, 4) if reach else None
-
-
-async def latest_metrics(session: AsyncSession, campaign_id: str) -> tuple[dict[str, dict[str, int]], bool]:
-    """The newest reading of each publication of the campaign, and whether any is simulated."""
-    newest: dict[str, tuple[float, dict[str, int]]] = {}
-    simulated = False
-    for publication_id, label, metrics, is_simulated in await session.execute(
-        select(StatSnapshot.publication_id, StatSnapshot.offset_label, StatSnapshot.metrics, StatSnapshot.simulated)
-        .where(StatSnapshot.campaign_id == campaign_id)
-    ):
-        seconds = parse_duration(label).total_seconds()
-        if publication_id not in newest or seconds > newest[publication_id][0]:
-            newest[publication_id] = (seconds, metrics)
-        simulated = simulated or is_simulated
-    return {key: value[1] for key, value in newest.items()}, simulated
+# How the table by location may be sorted (the API's `sort`, the page's column headers).
+LOCATION_SORTS = ("code", "name", "region", "published", "engagements", "engagement_rate")
+# People's decisions (the policies' automatic approvals are not time a person took).
+DECIDED = ("approved", "customized", "rejected")
 
 
-def _totals(rows: list[dict[str, int]]) -> dict[str, Any]:
-    totals = {name: sum(row.get(name, 0) for row in rows) for name in COUNTERS}
-    totals["engagement_rate"] = engagement_rate(totals["engagements"], totals["reach"])
-    return totals
+def _current(campaign_id: str) -> Any:
+    """Each location's current proposals of the campaign (those of earlier revisions are history)."""
+    return and_(Proposal.campaign_id == campaign_id, Proposal.status != "superseded")
 
 
-async def campaign_report(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
-    """Funnel, metrics and the tables by location and by network of one campaign."""
-    # Each location's current proposal counts; those of earlier revisions are history.
+async def campaign_report(session: AsyncSession, campaign: Campaign, *, limit: int = 100, offset: int = 0,
+                          sort: str = "code", descending: bool = False) -> dict[str, Any]:
+    """Funnel, adoption, metrics and the tables by network, region and location (a page of it) of a campaign."""
+    funnel = await _funnel(session, campaign.id)
+    by_network = await _by_network(session, campaign.id)
+    totals = {name: _sum(row[name] for row in by_network) for name in ("impressions", "reach", "engagements",
+                                                                        "rate_base", "with_stats")}
+    networks = [row["network"] for row in by_network if row["with_stats"]]
+    simulated = await session.scalar(
+        select(func.count()).select_from(Publication).where(
+            Publication.campaign_id == campaign.id, Publication.stats_at.is_not(None),
+            Publication.social_account_id.in_(_sandbox_accounts())))
+    by_location, locations_total = await by_location_page(session, campaign.id, limit=limit, offset=offset,
+                                                          sort=sort, descending=descending)
+    return {
+        "campaign_id": campaign.id,
+        "computed_at": utcnow(),
+        "funnel": funnel,
+        "adoption": await _adoption(session, campaign.id, funnel),
+        "time_to_decision": await time_to_decision(session, campaign.id),
+        "metrics": {**_without_base(totals, networks), "formula": formula_of(networks or ["facebook"]),
+                    "simulated": bool(simulated)},
+        "by_network": [_without_base(row, [row["network"]]) for row in by_network],
+        "by_region": await _by_region(session, campaign.id),
+        "by_location": by_location,
+        "locations_total": locations_total,
+    }
+
+
+def _sum(values: Any) -> int | None:
+    present = [value for value in values if value is not None]
+    return sum(present) if present else None
+
+
+def _without_base(row: dict[str, Any], networks: list[str]) -> dict[str, Any]:
+    """A row with its rate (computed from the base, which is not shown) and the formula of that rate."""
+    result = {key: value for key, value in row.items() if key != "rate_base"}
+    result["engagement_rate"] = rate(row.get("engagements"), row.get("rate_base"))
+    if len(networks) == 1:
+        result["formula"] = FORMULAS.get(networks[0], formula_of(networks))
+        result["rate_base"] = RATE_BASE.get(networks[0], "reach")
+        result["not_given"] = list(NOT_GIVEN.get(networks[0], ()))
+    return result
+
+
+def _sandbox_accounts() -> Any:
+    return select(SocialAccount.id).where(SocialAccount.connector == "sandbox")
+
+
+async def _funnel(session: AsyncSession, campaign_id: str) -> dict[str, Any]:
     statuses = dict((await session.execute(
-        select(Proposal.status, func.count()).where(Proposal.campaign_id == campaign.id,
-                                                    Proposal.status != "superseded").group_by(Proposal.status)
-    )).all())
+        select(Proposal.status, func.count()).where(_current(campaign_id)).group_by(Proposal.status))).all())
     reasons = dict((await session.execute(
         select(Proposal.reject_reason, func.count())
-        .where(Proposal.campaign_id == campaign.id, Proposal.status == "rejected").group_by(Proposal.reject_reason)
+        .where(Proposal.campaign_id == campaign_id, Proposal.status == "rejected").group_by(Proposal.reject_reason)
     )).all())
-    seen = await session.scalar(select(func.count()).where(Proposal.campaign_id == campaign.id,
-                                                          Proposal.status != "superseded", Proposal.seen_at.is_not(None)))
-    publications = (await session.execute(
-        select(Publication.id, Publication.proposal_id, Publication.location_id, Publication.network, Publication.status)
-        .where(Publication.campaign_id == campaign.id)
-    )).all()
-    published_proposals = {row.proposal_id for row in publications if row.status == "published"}
-    failed_proposals = {row.proposal_id for row in publications if row.status == "failed"}
-    funnel = {
+    seen = await session.scalar(select(func.count()).where(_current(campaign_id), Proposal.seen_at.is_not(None)))
+    published, failed = (await session.execute(
+        select(func.count(distinct(case((Publication.status == "published", Publication.proposal_id)))),
+               func.count(distinct(case((Publication.status == "failed", Publication.proposal_id)))))
+        .where(Publication.campaign_id == campaign_id))).one()
+    return {
         "proposed": sum(statuses.values()),
         "seen": seen or 0,
         **{status: statuses.get(status, 0) for status in PROPOSAL_STATUSES if status != "superseded"},
         "rejected_by_reason": reasons,
-        "published": len(published_proposals),
-        "failed": len(failed_proposals),
+        "published": published,
+        "failed": failed,
     }
-    metrics_by_publication, simulated = await latest_metrics(session, campaign.id)
 
-    per_network: dict[str, list[dict[str, int]]] = defaultdict(list)
-    per_location: dict[str, list[dict[str, int]]] = defaultdict(list)
-    publication_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in publications:
-        metrics = metrics_by_publication.get(row.id)
-        publication_counts[row.network][row.status] += 1
-        if metrics:
-            per_network[row.network].append(metrics)
-            per_location[row.location_id].append(metrics)
 
-    by_network = [
-        {"network": network, "publications": sum(counts.values()), "published": counts.get("published", 0),
-         "failed": counts.get("failed", 0), **_totals(per_network[network])}
-        for network, counts in sorted(publication_counts.items())
-    ]
-    location_rows = (await session.execute(
-        select(Location.id, Location.code, Location.name, Location.region, Proposal.status)
-        .join(Proposal, Proposal.location_id == Location.id)
-        .where(Proposal.campaign_id == campaign.id, Proposal.status != "superseded")
-        .order_by(Location.code)
-    )).all()
-    by_location_map: dict[str, dict[str, Any]] = {}
-    for location_id, code, name, region, status in location_rows:
-        entry = by_location_map.setdefault(location_id, {
-            "location_id": location_id, "code": code, "name": name, "region": region, "proposals": 0,
-            "statuses": defaultdict(int),
-        })
-        entry["proposals"] += 1
-        entry["statuses"][status] += 1
-    published_by_location: dict[str, int] = defaultdict(int)
-    for row in publications:
-        if row.status == "published":
-            published_by_location[row.location_id] += 1
-    by_location = [
-        {**entry, "statuses": dict(entry["statuses"]), "published": published_by_location[entry["location_id"]],
-         **_totals(per_location[entry["location_id"]])}
-        for entry in by_location_map.values()
-    ]
+async def _adoption(session: AsyncSession, campaign_id: str, funnel: dict[str, Any]) -> dict[str, Any]:
+    """Locations targeted and those that published, and the share of people's decisions that customized."""
+    targeted = await session.scalar(select(func.count(distinct(Proposal.location_id))).where(_current(campaign_id)))
+    published = await session.scalar(select(func.count(distinct(Publication.location_id))).where(
+        Publication.campaign_id == campaign_id, Publication.status == "published"))
+    decided = sum(funnel.get(status, 0) for status in DECIDED)
     return {
-        "campaign_id": campaign.id,
-        "funnel": funnel,
-        "time_to_decision": await time_to_decision(session, campaign.id),
-        "metrics": {**_totals(list(metrics_by_publication.values())), "formula": FORMULA, "simulated": simulated},
-        "by_location": by_location,
-        "by_network": by_network,
+        "targeted_locations": targeted or 0,
+        "published_locations": published or 0,
+        "publication_rate": round(published / targeted, 4) if targeted else None,
+        "decided": decided,
+        "customized_share": round(funnel.get("customized", 0) / decided, 4) if decided else None,
+        "rejected_share": round(funnel.get("rejected", 0) / decided, 4) if decided else None,
     }
+
+
+async def _by_network(session: AsyncSession, campaign_id: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(
+        select(Publication.network,
+               func.count().label("publications"),
+               func.sum(case((Publication.status == "published", 1), else_=0)).label("published"),
+               func.sum(case((Publication.status == "failed", 1), else_=0)).label("failed"),
+               *counter_sums())
+        .where(Publication.campaign_id == campaign_id).group_by(Publication.network).order_by(Publication.network)
+    )).all()
+    return [{"network": row.network, "publications": row.publications, "published": row.published or 0,
+             "failed": row.failed or 0, **counters(row), "rate_base": row.rate_base} for row in rows]
+
+
+async def _by_region(session: AsyncSession, campaign_id: str) -> list[dict[str, Any]]:
+    """Per region: locations targeted and those that published, decisions, and the counters."""
+    proposals = {row.region: row for row in await session.execute(
+        select(Location.region,
+               func.count(distinct(Proposal.location_id)).label("locations"),
+               func.count().label("proposals"),
+               func.sum(case((Proposal.status.in_(DECIDED), 1), else_=0)).label("decided"),
+               func.sum(case((Proposal.status == "customized", 1), else_=0)).label("customized"),
+               func.sum(case((Proposal.status == "rejected", 1), else_=0)).label("rejected"))
+        .join(Location, Location.id == Proposal.location_id)
+        .where(_current(campaign_id)).group_by(Location.region))}
+    publications = {row.region: row for row in await session.execute(
+        select(Location.region,
+               func.count(distinct(case((Publication.status == "published", Publication.location_id))))
+               .label("published_locations"),
+               *counter_sums())
+        .join(Location, Location.id == Publication.location_id)
+        .where(Publication.campaign_id == campaign_id).group_by(Location.region))}
+    result = []
+    for region in sorted(proposals):
+        row, published = proposals[region], publications.get(region)
+        published_locations = published.published_locations if published else 0
+        figures = counters(published) if published else {"impressions": None, "reach": None, "engagements": None,
+                                                           "engagement_rate": None, "with_stats": 0}
+        result.append({
+            "region": region, "locations": row.locations, "proposals": row.proposals, "decided": row.decided or 0,
+            "customized": row.customized or 0, "rejected": row.rejected or 0,
+            "published_locations": published_locations,
+            "publication_rate": round(published_locations / row.locations, 4) if row.locations else None,
+            **figures,
+        })
+    return result
+
+
+async def by_location_page(session: AsyncSession, campaign_id: str, *, limit: int | None = 100, offset: int = 0,
+                           sort: str = "code", descending: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """One page of the table by location (and how many locations it has): proposals, publications, counters."""
+    publications = (
+        select(Publication.location_id.label("location_id"),
+               func.sum(case((Publication.status == "published", 1), else_=0)).label("published"),
+               *counter_sums())
+        .where(Publication.campaign_id == campaign_id).group_by(Publication.location_id).subquery()
+    )
+    proposals = (
+        select(Proposal.location_id.label("location_id"), func.count().label("proposals"))
+        .where(_current(campaign_id)).group_by(Proposal.location_id).subquery()
+    )
+    total = await session.scalar(select(func.count()).select_from(proposals)) or 0
+    engagement_rate = case((publications.c.rate_base > 0,
+                            publications.c.engagements * 1.0 / publications.c.rate_base), else_=None)
+    columns = {
+        "code": Location.code, "name": Location.name, "region": Location.region,
+        "published": func.coalesce(publications.c.published, 0), "engagements": publications.c.engagements,
+        "engagement_rate": engagement_rate,
+    }
+    order = columns.get(sort, Location.code)
+    # Missing figures always sort last, whichever the direction.
+    ordering = [order.is_(None), order.desc() if descending else order.asc(), Location.code]
+    query = (
+        select(Location.id, Location.code, Location.name, Location.region, proposals.c.proposals,
+               publications.c.published, publications.c.impressions, publications.c.reach,
+               publications.c.engagements, publications.c.rate_base, publications.c.with_stats)
+        .join(proposals, proposals.c.location_id == Location.id)
+        .outerjoin(publications, publications.c.location_id == Location.id)
+        .order_by(*ordering).offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = (await session.execute(query)).all()
+    statuses: dict[str, dict[str, int]] = defaultdict(dict)
+    if rows:
+        for location_id, status, count in await session.execute(
+            select(Proposal.location_id, Proposal.status, func.count())
+            .where(_current(campaign_id), Proposal.location_id.in_([row.id for row in rows]))
+            .group_by(Proposal.location_id, Proposal.status)
+        ):
+            statuses[location_id][status] = count
+    return [
+        {"location_id": row.id, "code": row.code, "name": row.name, "region": row.region,
+         "proposals": row.proposals, "statuses": statuses[row.id], "published": row.published or 0,
+         **counters(row)}
+        for row in rows
+    ], total
 
 
 # Buckets of the time a location took to decide, as HQ reads them (upper bounds in hours).
@@ -129,21 +220,19 @@ DECISION_BUCKETS = (("under_1h", 1), ("1h_4h", 4), ("4h_24h", 24), ("1d_3d", 72)
 
 async def time_to_decision(session: AsyncSession, campaign_id: str) -> dict[str, Any]:
     """How long locations took to decide (people's decisions only, not the policies'): buckets and median."""
-    rows = (await session.execute(
-        select(Proposal.created_at, Proposal.decided_at).where(
-            Proposal.campaign_id == campaign_id, Proposal.decided_by.is_not(None), Proposal.decided_at.is_not(None))
-    )).all()
-    hours = sorted((decided - created).total_seconds() / 3600 for created, decided in rows)
+    hours = hours_between(session.bind.dialect.name, Proposal.created_at, Proposal.decided_at)
+    values = list(await session.scalars(select(hours).where(
+        Proposal.campaign_id == campaign_id, Proposal.decided_by.is_not(None), Proposal.decided_at.is_not(None))))
+    return decision_summary([float(value) for value in values])
+
+
+def decision_summary(hours: list[float]) -> dict[str, Any]:
+    """Decision times in hours as buckets, their count and median."""
     buckets = {name: 0 for name, _ in DECISION_BUCKETS}
     for value in hours:
         name = next(name for name, limit in DECISION_BUCKETS if limit is None or value < limit)
         buckets[name] += 1
-    median = None
-    if hours:
-        middle = len(hours) // 2
-        median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
-    return {"decisions": len(hours), "median_hours": round(median, 2) if median is not None else None,
-            "buckets": buckets}
+    return {"decisions": len(hours), "median_hours": median(hours), "buckets": buckets}
 
 
 async def silent_arms(session: AsyncSession, brand_id: str, days: int, now: datetime) -> list[dict[str, Any]]:
