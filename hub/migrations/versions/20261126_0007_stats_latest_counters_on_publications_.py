@@ -5,6 +5,8 @@ Revises: 0006
 Create Date: 2026-11-26
 """
 
+import re
+
 from alembic import op
 import sqlalchemy as sa
 import hub.db
@@ -60,6 +62,33 @@ def upgrade() -> None:
     op.add_column('publications', sa.Column('reach', sa.Integer(), nullable=True))
     op.add_column('publications', sa.Column('engagements', sa.Integer(), nullable=True))
     op.create_index('ix_publications_brand_published', 'publications', ['brand_id', 'published_at'], unique=False)
+    _copy_newest_readings()
+
+
+SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _copy_newest_readings() -> None:
+    """Readings taken before this revision: each publication gets its newest one as its current counters."""
+    snapshots = sa.table('stat_snapshots', sa.column('publication_id', sa.String), sa.column('offset_label', sa.String),
+                         sa.column('taken_at', hub.db.UTCDateTime(timezone=True)), sa.column('metrics', sa.JSON))
+    publications = sa.table('publications', sa.column('id', sa.String), sa.column('stats', sa.JSON),
+                            sa.column('stats_offset_seconds', sa.Integer),
+                            sa.column('stats_at', hub.db.UTCDateTime(timezone=True)), sa.column('impressions', sa.Integer),
+                            sa.column('reach', sa.Integer), sa.column('engagements', sa.Integer))
+    bind = op.get_bind()
+    newest: dict[str, tuple[int, object, dict]] = {}
+    for publication_id, label, taken_at, metrics in bind.execute(
+            sa.select(snapshots.c.publication_id, snapshots.c.offset_label, snapshots.c.taken_at, snapshots.c.metrics)
+            .where(snapshots.c.publication_id.is_not(None))):
+        match = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", label or "")
+        seconds = int(match.group(1)) * SECONDS[match.group(2)] if match else 0
+        if publication_id not in newest or seconds > newest[publication_id][0]:
+            newest[publication_id] = (seconds, taken_at, metrics or {})
+    for publication_id, (seconds, taken_at, metrics) in newest.items():
+        bind.execute(publications.update().where(publications.c.id == publication_id).values(
+            stats=metrics, stats_offset_seconds=seconds, stats_at=taken_at, impressions=metrics.get('impressions'),
+            reach=metrics.get('reach'), engagements=metrics.get('engagements')))
 
 
 def downgrade() -> None:
