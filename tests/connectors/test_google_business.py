@@ -1,11 +1,11 @@
-"""Google Business Profile's contract: local posts, their options, Google's errors, OAuth and location metrics."""
+"""Google Business Profile's contract: local posts, their options, Google's errors and OAuth."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -182,20 +182,6 @@ class TestStats:
     async def test_there_are_no_per_post_counters(self, standin, account, connector):
         published = await connector.create_post(account, outgoing())
         assert (await connector.read_stats(account, published.external_id, "24h")).values == {}
-
-    async def test_location_metrics_are_summed_over_the_days(self, standin, account, connector):
-        standin.set_daily_metric("222", "CALL_CLICKS", date(2026, 11, 1), 3)
-        standin.set_daily_metric("222", "CALL_CLICKS", date(2026, 11, 2), 4)
-        standin.set_daily_metric("222", "CALL_CLICKS", date(2026, 11, 9), 100)  # outside the range
-        standin.set_daily_metric("222", "BUSINESS_IMPRESSIONS_MOBILE_MAPS", date(2026, 11, 3), 250)
-        standin.set_daily_metric("999", "WEBSITE_CLICKS", date(2026, 11, 3), 7)  # another location
-        metrics = await connector.read_location_metrics(account, date(2026, 11, 1), date(2026, 11, 7))
-        assert metrics["CALL_CLICKS"] == 7
-        assert metrics["BUSINESS_IMPRESSIONS_MOBILE_MAPS"] == 250
-        assert metrics["WEBSITE_CLICKS"] == 0
-        assert set(metrics) == {"BUSINESS_IMPRESSIONS_DESKTOP_MAPS", "BUSINESS_IMPRESSIONS_DESKTOP_SEARCH",
-                                "BUSINESS_IMPRESSIONS_MOBILE_MAPS", "BUSINESS_IMPRESSIONS_MOBILE_SEARCH",
-                                "CALL_CLICKS", "WEBSITE_CLICKS", "BUSINESS_DIRECTION_REQUESTS"}
 
 
 class TestConnecting:

@@ -26,6 +26,8 @@ REMOVED_METRICS = {"post_impressions", "post_impressions_unique", "post_impressi
                    "post_impressions_organic", "post_impressions_viral", "post_impressions_nonviral",
                    "post_engaged_users"}
 LONG_LIVED_SECONDS = 5183944  # what fb_exchange_token answers as expires_in (about 60 days)
+# Page fields the stand-in answers; Graph refuses a field a Page does not have (error 100).
+PAGE_FIELDS = {"id", "name", "followers_count", "fan_count"}
 
 
 def graph_error(message: str, code: int, status: int = 400, subcode: int | None = None, *,
@@ -86,6 +88,7 @@ class FacebookStandIn(StandIn):
     def __init__(self, seed: int = 7, *, fetch_images: bool = False) -> None:
         self.pages: dict[str, str] = {}
         self.page_tasks: dict[str, list[str]] = {}
+        self.followers: dict[str, int] = {}  # Page id -> followers_count (0 until a test sets it)
         self.fetch_images = fetch_images
         self.requests: list[dict[str, Any]] = []  # every creating request: path, form, headers
         super().__init__(seed)
@@ -97,6 +100,11 @@ class FacebookStandIn(StandIn):
         self.pages[page_id] = name or f"Page {page_id}"
         self.page_tasks[page_id] = tasks or ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]
         return self.issue_token(page_id, PAGE_SCOPES)
+
+    def set_followers(self, page_id: str, count: int) -> None:
+        """The Page's followers_count."""
+        with self.lock:
+            self.followers[page_id] = count
 
     def set_stats(self, post_id: str, **counters: int) -> None:
         """The post's counters: reactions, comments, shares and insights metrics by name."""
@@ -247,6 +255,8 @@ class FacebookStandIn(StandIn):
 
         @app.get("/{version}/{post_id}")
         async def post_fields(version: str, post_id: str, request: Request) -> Response:
+            if post_id in self.pages:
+                return await self._page_fields(post_id, request)
             post = self.posts.get(post_id)
             token, error = self._authorized(request, post.account if post else None, "pages_read_engagement")
             if error is not None:
@@ -269,6 +279,22 @@ class FacebookStandIn(StandIn):
             if "shares" in fields.split(",") and stats.get("shares"):
                 answer["shares"] = {"count": stats["shares"]}
             return self._usage(JSONResponse(answer))
+
+    async def _page_fields(self, page_id: str, request: Request) -> Response:
+        """GET /{page-id}?fields=…: the Page's fields (operation "followers")."""
+        token, error = self._authorized(request, page_id, "pages_read_engagement")
+        if error is not None:
+            return error
+        response, _ = await self.fault("followers", page_id)
+        if response is not None:
+            return response
+        fields = [name for name in (request.query_params.get("fields") or "id,name").split(",") if name]
+        unknown = [name for name in fields if name not in PAGE_FIELDS]
+        if unknown:
+            return graph_error(f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type (Page)", 100)
+        page = {"id": page_id, "name": self.pages[page_id], "followers_count": self.followers.get(page_id, 0),
+                "fan_count": self.followers.get(page_id, 0)}
+        return self._usage(JSONResponse({key: value for key, value in page.items() if key in fields or key == "id"}))
 
     def _missing(self, object_id: str) -> Response:
         return graph_error(f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be loaded "

@@ -359,6 +359,8 @@ class YouTubeStandIn(GoogleStandIn):
         self.daily_upload_cap = daily_upload_cap
         self.quota_exceeded = False  # True: the project's daily quota is used up (403 quotaExceeded).
         self.channels: dict[str, str] = {}  # channel id -> title
+        self.subscribers: dict[str, int] = {}  # channel id -> subscriberCount (0 until a test sets it)
+        self.hidden_subscribers: set[str] = set()  # channels that hide their subscriber count
         self.sessions: dict[str, dict[str, Any]] = {}  # upload_id -> session
         self.initiations: list[dict[str, Any]] = []  # every session opening: headers and metadata, as sent
         super().__init__(seed)
@@ -375,6 +377,15 @@ class YouTubeStandIn(GoogleStandIn):
     def add_channel(self, channel_id: str, title: str) -> str:
         self.channels[channel_id] = title
         return channel_id
+
+    def set_subscribers(self, channel_id: str, count: int, hidden: bool = False) -> None:
+        """The channel's subscriber count, and whether the channel hides it."""
+        with self.lock:
+            self.subscribers[channel_id] = count
+            if hidden:
+                self.hidden_subscribers.add(channel_id)
+            else:
+                self.hidden_subscribers.discard(channel_id)
 
     def token_for(self, *channels: str, scopes: tuple[str, ...] = (UPLOAD_SCOPE, READONLY_SCOPE),
                   **kwargs: Any) -> Token:
@@ -539,22 +550,43 @@ class YouTubeStandIn(GoogleStandIn):
     # -- reading --------------------------------------------------------------------------
 
     async def list_channels(self, request: Request) -> Response:
-        operation = "targets" if "snippet" in request.query_params.get("part", "") else "read"
+        params = request.query_params
+        parts = params.get("part", "").split(",")
+        operation = "followers" if "statistics" in parts else "targets" if "snippet" in parts else "read"
         token, refusal, _ = await self.guard(request, operation, (READONLY_SCOPE, UPLOAD_SCOPE))
         if refusal is not None:
             return refusal
-        if request.query_params.get("mine") != "true":
+        # Exactly one filter: the listed channels (`id`) or the signed-in user's own (`mine`).
+        if params.get("id") and params.get("mine"):
+            return self.bad_request("incompatibleParameters", "The request specifies incompatible filters.",
+                                    "youtube.parameter")
+        if params.get("id"):
+            channels = [channel for channel in params["id"].split(",") if channel in self.channels]
+        elif params.get("mine") == "true":
+            channels = sorted(token.accounts)
+        else:
             return self.bad_request("missingRequiredParameter", "No filter selected.", "youtube.parameter")
-        parts = request.query_params.get("part", "").split(",")
         items = []
-        for channel in sorted(token.accounts):
+        for channel in channels:
             item: dict[str, Any] = {"kind": "youtube#channel", "id": channel}
             if "snippet" in parts:
                 item["snippet"] = {"title": self.channels.get(channel, channel)}
             if "contentDetails" in parts:
                 item["contentDetails"] = {"relatedPlaylists": {"uploads": "UU" + channel[2:]}}
+            if "statistics" in parts:
+                item["statistics"] = self.channel_statistics(channel)
             items.append(item)
         return JSONResponse({"kind": "youtube#channelListResponse", "items": items})
+
+    def channel_statistics(self, channel: str) -> dict[str, Any]:
+        """A channel's statistics part: counts as strings, as YouTube sends unsigned longs."""
+        videos = self.posts_of(channel)
+        hidden = channel in self.hidden_subscribers
+        # ?UNCERTAIN whether YouTube leaves subscriberCount out or answers "0" for a hidden count: the stand-in
+        # answers "0", so only hiddenSubscriberCount tells a hidden count from none.
+        return {"viewCount": str(sum(int(video.extra.get("statistics", {}).get("viewCount", 0)) for video in videos)),
+                "subscriberCount": "0" if hidden else str(self.subscribers.get(channel, 0)),
+                "hiddenSubscriberCount": hidden, "videoCount": str(len(videos))}
 
     async def list_playlist_items(self, request: Request) -> Response:
         token, refusal, _ = await self.guard(request, "read", (READONLY_SCOPE,))

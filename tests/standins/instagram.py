@@ -27,6 +27,8 @@ MEDIA_METRICS = {"reach", "views", "likes", "comments", "saved", "shares", "tota
 # Retired media metrics (impressions and plays from Apr 21 2025, engagement in v18): invalid-metric errors.
 RETIRED_METRICS = {"impressions", "plays", "video_views", "engagement", "clips_replays_count",
                    "ig_reels_aggregated_all_plays_count"}
+# Fields of an IG User the stand-in answers; Graph refuses a field the node does not have (error 100).
+USER_FIELDS = {"id", "user_id", "username", "name", "account_type", "followers_count", "follows_count", "media_count"}
 LONG_LIVED_SECONDS = 5184000  # 60 days
 DAY = 86400
 
@@ -47,6 +49,7 @@ class InstagramStandIn(StandIn):
     def __init__(self, seed: int = 7, *, fetch_images: bool = False, in_progress_polls: int = 0,
                  container_ttl: float = DAY, quota_total: int = 50, quota_duration: int = DAY) -> None:
         self.users: dict[str, str] = {}
+        self.followers: dict[str, int] = {}  # IG user id -> followers_count (0 until a test sets it)
         self.containers: dict[str, dict[str, Any]] = {}
         self.issued_at: dict[str, float] = {}
         self.fetch_images = fetch_images
@@ -75,6 +78,11 @@ class InstagramStandIn(StandIn):
         """Pretend the token was issued `seconds` earlier (refresh needs a token at least 24 h old)."""
         with self.lock:
             self.issued_at[value] -= seconds
+
+    def set_followers(self, user_id: str, count: int) -> None:
+        """The professional account's followers_count."""
+        with self.lock:
+            self.followers[user_id] = count
 
     def set_stats(self, media_id: str, **counters: int) -> None:
         with self.lock:
@@ -329,6 +337,8 @@ class InstagramStandIn(StandIn):
 
         @app.get("/{version}/{object_id}")
         async def read_object(version: str, object_id: str, request: Request) -> Response:
+            if object_id in self.users:
+                return await self._user_fields(object_id, request)
             container = self.containers.get(object_id)
             post = self.posts.get(object_id)
             owner = container["user"] if container else post.account if post else None
@@ -351,6 +361,23 @@ class InstagramStandIn(StandIn):
     def _media(self, post) -> dict[str, Any]:
         return {"id": post.id, "caption": post.text, "media_type": "IMAGE", "timestamp": graph_time(post.created_at),
                 "permalink": f"https://www.instagram.com/p/{post.id}/"}
+
+    async def _user_fields(self, user_id: str, request: Request) -> Response:
+        """GET /{ig-user-id}?fields=…: the professional account's fields (operation "followers")."""
+        token, error = authorized(self, request, user_id, "instagram_business_basic")
+        if error is not None:
+            return error
+        response, _ = await self.fault("followers", user_id)
+        if response is not None:
+            return response
+        fields = [name for name in (request.query_params.get("fields") or "id").split(",") if name]
+        unknown = [name for name in fields if name not in USER_FIELDS]
+        if unknown:
+            return graph_error(f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type (User)", 100)
+        user = {"id": user_id, "user_id": user_id, "username": self.users[user_id], "name": self.users[user_id],
+                "account_type": "BUSINESS", "followers_count": self.followers.get(user_id, 0), "follows_count": 0,
+                "media_count": len(self.posts_of(user_id))}
+        return JSONResponse({key: value for key, value in user.items() if key in fields or key == "id"})
 
     def _missing(self, object_id: str) -> Response:
         return graph_error(f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be loaded "

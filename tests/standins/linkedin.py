@@ -62,6 +62,7 @@ class LinkedInStandIn(StandIn):
 
     def __init__(self, seed: int = 7) -> None:
         self.organizations: dict[str, str] = {}  # organization id -> localizedName
+        self.followers: dict[str, int] = {}  # organization id -> members following it (0 until a test sets it)
         self.roles: dict[str, str] = {}  # organization id -> the consenting member's role
         self.images: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []  # every /rest request: method, path, query, headers, json
@@ -126,6 +127,11 @@ class LinkedInStandIn(StandIn):
         """The totalShareStatistics the stats endpoint will answer for post `urn`."""
         with self.lock:
             self.posts[urn].extra["statistics"] = counters
+
+    def set_followers(self, organization: str, count: int) -> None:
+        """How many members follow the organization (networkSizes' firstDegreeSize)."""
+        with self.lock:
+            self.followers[organization] = count
 
     def fail_next_image(self) -> None:
         """The next uploaded image fails LinkedIn's processing."""
@@ -283,6 +289,25 @@ class LinkedInStandIn(StandIn):
                 elements.append({"organizationalEntity": f"urn:li:organization:{organization}", kind: urn,
                                  "totalShareStatistics": post.extra.get("statistics") or self.zero_statistics()})
             return JSONResponse({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
+
+        @app.get("/rest/networkSizes/{urn}")
+        async def network_size(urn: str, request: Request) -> Response:
+            # ?UNCERTAIN scope: third-party tools name rw_organization_admin for the follower count.
+            refused, _ = self.check(request, "rw_organization_admin")
+            if refused:
+                return refused
+            # Rest.li 2.0: a URN in a path must be percent-encoded.
+            if b"/rest/networkSizes/urn%3Ali%3Aorganization%3A" not in request.scope.get("raw_path", b""):
+                return error(400, "Invalid URN syntax in the resource key", "ILLEGAL_ARGUMENT")
+            if request.query_params.get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
+                return error(400, "edgeType must be COMPANY_FOLLOWED_BY_MEMBER", "ILLEGAL_ARGUMENT")
+            organization = self.organization_of(unquote(urn))
+            if organization not in self.organizations:
+                return error(404, f"Organization {organization} not found", "NOT_FOUND")
+            response, _ = await self.fault("followers", organization)
+            if response is not None:
+                return response
+            return JSONResponse({"firstDegreeSize": self.followers.get(organization, 0)})
 
         @app.get("/rest/organizationAcls")
         async def acls(request: Request) -> Response:

@@ -71,6 +71,7 @@ class XStandIn(StandIn):
 
     def __init__(self, seed: int = 7) -> None:
         self.users: dict[str, str] = {}  # user id -> username
+        self.followers: dict[str, int] = {}  # user id -> followers_count (0 until a test sets it)
         self.media: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []
         self.windows: dict[tuple[str, str], list[float]] = {}  # (operation, user) -> [reset epoch, used]
@@ -136,6 +137,11 @@ class XStandIn(StandIn):
     def shown(self, text: str) -> str:
         """A post's text as X returns it: links as t.co, &, < and > escaped."""
         return html.escape(LINK.sub(lambda _: f"https://t.co/{secrets.token_hex(5)}", text), quote=False)
+
+    def set_followers(self, user: str, count: int) -> None:
+        """The user's public_metrics.followers_count."""
+        with self.lock:
+            self.followers[user] = count
 
     def set_metrics(self, post_id: str, public: dict[str, int] | None = None,
                     non_public: dict[str, int] | None = None, organic: dict[str, int] | None = None) -> None:
@@ -234,11 +240,18 @@ class XStandIn(StandIn):
             headers, spent = self.limit_headers("targets", user)
             if spent:
                 return self.with_headers(problem(429, "Too Many Requests", "Too Many Requests"), headers)
-            response, _ = await self.fault("targets", user)
+            fields = set(request.query_params.get("user.fields", "").split(","))
+            # The same endpoint serves connecting and the daily follower count: faults can aim at either.
+            response, _ = await self.fault("followers" if "public_metrics" in fields else "targets", user)
             if response is not None:
                 return response
-            return self.with_headers(JSONResponse({"data": {"id": user, "name": self.users.get(user, user),
-                                                            "username": self.users.get(user, user)}}), headers)
+            data: dict[str, Any] = {"id": user, "name": self.users.get(user, user),
+                                    "username": self.users.get(user, user)}
+            if "public_metrics" in fields:
+                data["public_metrics"] = {"followers_count": self.followers.get(user, 0), "following_count": 0,
+                                          "tweet_count": len(self.posts_of(user)), "listed_count": 0,
+                                          "like_count": 0, "media_count": 0}
+            return self.with_headers(JSONResponse({"data": data}), headers)
 
         @app.get("/2/users/{user}/tweets")
         async def timeline(user: str, request: Request) -> Response:

@@ -11,7 +11,7 @@ import abc
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from hub.publishing.models import SocialAccount
@@ -66,6 +66,15 @@ class Metrics:
     """Counters of one post under the network's own names; a counter the network lacks is absent."""
 
     values: dict[str, int]
+    simulated: bool = False
+
+
+@dataclass
+class AccountDay:
+    """An account's numbers on one day: its followers now and the network's own per-day counters for it."""
+
+    followers: int | None  # None = the network does not give it (shown as missing, never as 0)
+    metrics: dict[str, int] = field(default_factory=dict)  # under the network's own names; absent = not given
     simulated: bool = False
 
 
@@ -179,6 +188,10 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     async def read_stats(self, account: SocialAccount, external_id: str, offset_label: str) -> Metrics:
         """The post's counters now (`offset_label` says which scheduled reading this is)."""
+
+    async def read_account_day(self, account: SocialAccount, day: date) -> AccountDay:
+        """The account's follower count now and its per-day counters for `day` (UTC date)."""
+        return AccountDay(followers=None)
 
     @abc.abstractmethod
     async def find_post(self, account: SocialAccount, post: OutgoingPost, since: datetime) -> PublishedPost | None:

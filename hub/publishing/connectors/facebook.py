@@ -8,7 +8,7 @@ reading here (`raise_for_graph_error`) is shared with Instagram, which speaks th
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ import httpx
 from hub.publishing.connectors import http
 from hub.publishing.connectors.base import (
     AccountBroken,
+    AccountDay,
     ConnectTarget,
     Connector,
     Metrics,
@@ -197,6 +198,17 @@ class FacebookConnector(Connector):
         if "reactions" in values and "comments" in values:
             values["engagements"] = values["reactions"] + values["comments"] + values["shares"]
         return Metrics(values=values)
+
+    async def read_account_day(self, account: SocialAccount, day: date) -> AccountDay:
+        """The Page's follower count now (no per-day Page insights are read)."""
+        async with http.client(self.settings) as client:
+            response = await http.send(client, "GET", self._graph(account.external_id), creates=False,
+                                       label="Facebook", params={"fields": "followers_count"},
+                                       headers=self._auth(self.access_token(account)))
+        if not response.is_success:
+            raise_for_graph_error(response, label="Facebook", creates=False)
+        followers = http.body(response).get("followers_count")
+        return AccountDay(followers=int(followers) if followers is not None else None)
 
     async def refresh_token(self, account: SocialAccount) -> TokenSet | None:
         return None  # a Page token from a long-lived user token does not expire (reference §1)

@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hub.db import utcnow
-from hub.publishing.connectors.base import ConnectTarget, Metrics, OutgoingPost, PublishedPost, PublishRefused, TokenSet
+from hub.publishing.connectors.base import (
+    AccountDay, ConnectTarget, Metrics, OutgoingPost, PublishedPost, PublishRefused, TokenSet,
+)
 from hub.publishing.connectors.google import GoogleConnector, GoogleError
 from hub.publishing.connectors.http import body, client, send
 from hub.publishing.models import SocialAccount
@@ -92,15 +94,15 @@ class GoogleBusinessConnector(GoogleConnector):
     async def read_stats(self, account: SocialAccount, external_id: str, offset_label: str) -> Metrics:
         """Nothing: Google removed per-post insights (v4 `localPosts.reportInsights` is gone).
 
-        Google now counts per location and per day only; see `read_location_metrics`.
+        Google now counts per location and per day only; see `read_account_day`.
         """
         return Metrics(values={})
 
-    async def read_location_metrics(self, account: SocialAccount, start_date: date, end_date: date) -> dict[str, int]:
-        """The location's counters summed over `start_date`..`end_date` (Performance API, daily series)."""
+    async def read_account_day(self, account: SocialAccount, day: date) -> AccountDay:
+        """The location's Performance API counters for `day`; a profile has no followers."""
         location = account.external_id.split("/locations/")[-1]
         query: list[tuple[str, Any]] = [("dailyMetrics", metric) for metric in LOCATION_METRICS]
-        for bound, day in (("start_date", start_date), ("end_date", end_date)):
+        for bound in ("start_date", "end_date"):
             query += [(f"dailyRange.{bound}.year", day.year), (f"dailyRange.{bound}.month", day.month),
                       (f"dailyRange.{bound}.day", day.day)]
         async with client(self.settings) as http:
@@ -109,16 +111,18 @@ class GoogleBusinessConnector(GoogleConnector):
                                self.settings.google_performance_api_url),
                 creates=False, label="Google Business Profile", headers=self.headers(account))
         self._raise(answer, creates=False, step="read")
-        totals = dict.fromkeys(LOCATION_METRICS, 0)
+        wanted = {"year": day.year, "month": day.month, "day": day.day}
+        metrics: dict[str, int] = {}
         for multi in body(answer).get("multiDailyMetricTimeSeries") or []:
             for series in multi.get("dailyMetricTimeSeries") or []:
                 metric = series.get("dailyMetric")
-                if metric not in totals:
-                    continue
-                # Values are int64 strings; a day with no activity has no value at all.
-                totals[metric] += sum(int(dated.get("value") or 0)
-                                      for dated in (series.get("timeSeries") or {}).get("datedValues") or [])
-        return totals
+                dated = next((dated for dated in (series.get("timeSeries") or {}).get("datedValues") or []
+                              if dated.get("date") == wanted), None)
+                if metric not in LOCATION_METRICS or dated is None:
+                    continue  # no datapoint for the day: Google has no number for it
+                # Values are int64 strings; Google leaves `value` out when it is zero (Performance API, TimeSeries).
+                metrics[metric] = int(dated.get("value") or 0)
+        return AccountDay(followers=None, metrics=metrics)
 
     # -- connecting -----------------------------------------------------------------------
 

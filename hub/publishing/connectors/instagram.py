@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +19,7 @@ import httpx
 from hub.publishing.connectors import http
 from hub.publishing.connectors.base import (
     AccountBroken,
+    AccountDay,
     ConnectTarget,
     Connector,
     Metrics,
@@ -251,6 +252,14 @@ class InstagramConnector(Connector):
             if raw in values:
                 values[normalized] = values[raw]
         return Metrics(values=values)
+
+    async def read_account_day(self, account: SocialAccount, day: date) -> AccountDay:
+        """The professional account's follower count now."""
+        async with http.client(self.settings) as client:
+            answer = await self._get(client, self.access_token(account), account.external_id,
+                                     {"fields": "followers_count"})
+        followers = answer.get("followers_count")
+        return AccountDay(followers=int(followers) if followers is not None else None)
 
     # -- tokens and OAuth --------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ first (initializeUpload, PUT the bytes, wait for AVAILABLE); the commentary is "
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -17,6 +17,7 @@ import httpx
 
 from hub.publishing.connectors.base import (
     AccountBroken,
+    AccountDay,
     ConnectTarget,
     Connector,
     Metrics,
@@ -264,6 +265,17 @@ class LinkedInConnector(Connector):
         if any(part in values for part in parts):
             values["engagements"] = sum(values.get(part, 0) for part in parts)
         return Metrics(values=values)
+
+    async def read_account_day(self, account: SocialAccount, day: date) -> AccountDay:
+        """The organization's follower count now (its network size as followed by members)."""
+        path = f"/rest/networkSizes/{restli(self.author(account))}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
+        async with client(self.settings) as http:
+            response = await send(http, "GET", self._api(path), creates=False, label="LinkedIn",
+                                  headers=self._headers(self.access_token(account)))
+        if response.status_code != 200:
+            self._fail(response, creates=False, step="read")
+        followers = body(response).get("firstDegreeSize")
+        return AccountDay(followers=int(followers) if followers is not None else None)
 
     # -- tokens and OAuth ---------------------------------------------------------------
 

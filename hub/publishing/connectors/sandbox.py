@@ -8,12 +8,12 @@ post and the reading offset, so a demo and a test see the same numbers every tim
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from hub.config import parse_duration
-from hub.publishing.connectors.base import Connector, Metrics, OutgoingPost, PublishedPost, TokenSet
+from hub.publishing.connectors.base import AccountDay, Connector, Metrics, OutgoingPost, PublishedPost, TokenSet
 from hub.publishing.models import SandboxPost, SocialAccount
 
 
@@ -33,6 +33,18 @@ def simulated_metrics(external_id: str, offset_label: str) -> dict[str, int]:
         "impressions": impressions, "reach": reach, "reactions": reactions,
         "comments": comments, "shares": shares, "engagements": reactions + comments + shares,
     }
+
+
+# The day simulated audiences start from: a sandbox account has its starting followers on this day.
+SIMULATION_START = date(2026, 1, 1)
+
+
+def simulated_followers(account_id: str, day: date) -> int:
+    """Deterministic followers of a sandbox account on `day`: a starting audience that grows a little each day."""
+    seed = int(hashlib.sha256(account_id.encode()).hexdigest()[:8], 16)
+    days = max(0, (day - SIMULATION_START).days)
+    # Between 0.2 and 1.8 new followers a day, counted in tenths so every account grows at its own pace.
+    return 150 + seed % 1850 + days * (2 + (seed >> 12) % 17) // 10
 
 
 class SandboxConnector(Connector):
@@ -56,6 +68,9 @@ class SandboxConnector(Connector):
 
     async def read_stats(self, account: SocialAccount, external_id: str, offset_label: str) -> Metrics:
         return Metrics(values=simulated_metrics(external_id, offset_label), simulated=True)
+
+    async def read_account_day(self, account: SocialAccount, day: date) -> AccountDay:
+        return AccountDay(followers=simulated_followers(account.id, day), simulated=True)
 
     async def find_post(self, account: SocialAccount, post: OutgoingPost, since: datetime) -> PublishedPost | None:
         async with self.database.session() as session:

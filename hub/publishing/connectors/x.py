@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import time
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +21,7 @@ import httpx
 from hub.linting.networks import URL
 from hub.publishing.connectors.base import (
     AccountBroken,
+    AccountDay,
     ConnectTarget,
     Connector,
     Metrics,
@@ -219,6 +220,16 @@ class XConnector(Connector):
         if any(part in values for part in parts):
             values["engagements"] = sum(values.get(part, 0) for part in parts)
         return Metrics(values=values)
+
+    async def read_account_day(self, account: SocialAccount, day: date) -> AccountDay:
+        """The account's follower count now (the public_metrics of its own user object)."""
+        async with client(self.settings) as http:
+            response = await send(http, "GET", self._api("/2/users/me?user.fields=public_metrics"), creates=False,
+                                  label="X", headers=self._headers(self.access_token(account)))
+        if response.status_code != 200:
+            self._fail(response, creates=False, step="read")
+        followers = ((body(response).get("data") or {}).get("public_metrics") or {}).get("followers_count")
+        return AccountDay(followers=int(followers) if followers is not None else None)
 
     # -- tokens and OAuth ---------------------------------------------------------------
 

@@ -8,7 +8,7 @@ instead of starting a second video (reference/networks.md §5).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -17,8 +17,8 @@ import httpx
 
 from hub.db import utcnow
 from hub.publishing.connectors.base import (
-    ConnectTarget, Metrics, OutcomeUnknown, OutgoingPost, PublishedPost, PublishRefused, RateLimited, TokenSet,
-    TransientBeforeSend,
+    AccountDay, ConnectTarget, Metrics, OutcomeUnknown, OutgoingPost, PublishedPost, PublishRefused, RateLimited,
+    TokenSet, TransientBeforeSend,
 )
 from hub.publishing.connectors.google import GoogleConnector, GoogleError
 from hub.publishing.connectors.http import body, client, retry_after, send
@@ -221,6 +221,21 @@ class YouTubeConnector(GoogleConnector):
         values["impressions"] = values["viewCount"]
         values["engagements"] = values["likeCount"] + values["commentCount"]
         return Metrics(values=values)
+
+    async def read_account_day(self, account: SocialAccount, day: date) -> AccountDay:
+        """The channel's subscriber count now; missing when the channel hides it."""
+        async with client(self.settings) as http:
+            answer = await send(http, "GET", self._url("/youtube/v3/channels", part="statistics",
+                                                       id=account.external_id),
+                                creates=False, label="YouTube", headers=self.headers(account))
+        self._raise(answer, creates=False, step="read")
+        channel = next((item for item in body(answer).get("items") or [] if item.get("id") == account.external_id),
+                       {})
+        statistics = channel.get("statistics") or {}
+        # A hidden count is not a count: YouTube may still answer a subscriberCount for it.
+        if statistics.get("hiddenSubscriberCount") or statistics.get("subscriberCount") is None:
+            return AccountDay(followers=None)
+        return AccountDay(followers=int(statistics["subscriberCount"]))  # an unsigned long sent as a string
 
     async def list_targets(self, tokens: TokenSet) -> list[ConnectTarget]:
         """The channels of the signed-in Google account."""
