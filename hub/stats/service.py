@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.config import Settings, parse_duration
-from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
+from hub.db import Database, insert_ignoring_conflicts, new_id, upsert, utcnow
 from hub.publishing.connectors import get_connector
 from hub.publishing.connectors.base import PublishingError, RateLimited
 from hub.publishing.models import Publication, SocialAccount
@@ -96,7 +96,10 @@ async def collect_due(database: Database, settings: Settings, now: datetime | No
 
 
 async def collect_account_days(database: Database, settings: Settings, day: date | None = None) -> int:
-    """Read every active account's followers (and per-day counters) once for `day` (today, UTC)."""
+    """Read every active account's followers (and per-day counters) once for `day` (today, UTC).
+
+    A network whose per-day counters arrive late has its past few days read again at the same time.
+    """
     now = utcnow()
     day = day or now.date()
     async with database.session() as session:
@@ -110,8 +113,10 @@ async def collect_account_days(database: Database, settings: Settings, day: date
     for account in accounts:
         if account.connector in waiting:
             continue
+        connector = get_connector(account.connector, database, settings)
+        days = [day - timedelta(days=back) for back in range(connector.day_counters_settle_days + 1)]
         try:
-            numbers = await get_connector(account.connector, database, settings).read_account_day(account, day)
+            readings = [(when, await connector.read_account_day(account, when)) for when in days]
         except RateLimited:
             waiting.add(account.connector)
             continue
@@ -119,12 +124,17 @@ async def collect_account_days(database: Database, settings: Settings, day: date
             log.warning("stats.account_day_failed account=%s error=%s", account.id, error)
             continue
         async with database.session() as session:
-            await session.execute(insert_ignoring_conflicts(session, AccountDay, [{
-                "id": new_id(), "brand_id": account.brand_id, "location_id": account.location_id,
-                "social_account_id": account.id, "network": account.network, "day": day,
-                "followers": numbers.followers, "metrics": numbers.metrics, "simulated": numbers.simulated,
-                "taken_at": now,
-            }], ["social_account_id", "day"]))
+            for when, numbers in readings:
+                row = {"id": new_id(), "brand_id": account.brand_id, "location_id": account.location_id,
+                       "social_account_id": account.id, "network": account.network, "day": when,
+                       "followers": numbers.followers, "metrics": numbers.metrics, "simulated": numbers.simulated,
+                       "taken_at": now}
+                if when == day:
+                    await session.execute(insert_ignoring_conflicts(session, AccountDay, [row],
+                                                                    ["social_account_id", "day"]))
+                else:  # a past day read again: its counters are revised, its follower count (of that day) kept
+                    await session.execute(upsert(session, AccountDay, [{**row, "followers": None}],
+                                                 ["social_account_id", "day"], ["metrics", "taken_at"]))
         stored += 1
     if stored:
         log.info("stats.account_days stored=%s day=%s", stored, day)

@@ -156,6 +156,9 @@ class Connector(abc.ABC):
     # OAuth scopes requested when connecting; PKCE is used when `pkce` is true (X requires it).
     scopes: tuple[str, ...] = ()
     pkce: bool = False
+    # Per-day counters a network may still revise for this many days: each daily reading reads
+    # those past days again (Google's location metrics arrive late; followers are only "now").
+    day_counters_settle_days: int = 0
 
     def __init__(self, database: Any, settings: Any) -> None:
         self.database = database

@@ -40,6 +40,8 @@ class GoogleBusinessConnector(GoogleConnector):
     name = "google_business"
     label = "Google Business Profile"
     scopes = ("https://www.googleapis.com/auth/business.manage",)
+    # Performance API days fill in over the following days (?UNCERTAIN: no documented delay).
+    day_counters_settle_days = 5
 
     def _url(self, path: str, base: str | None = None) -> str:
         return f"{(base or self.settings.google_business_api_url).rstrip('/')}/{path.lstrip('/')}"
