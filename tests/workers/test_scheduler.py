@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-import threading
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -39,6 +38,7 @@ from tests.factories import PASSWORD, make_network
 from tests.standins.facebook import FacebookStandIn
 from tests.standins.google import GoogleBusinessStandIn, YouTubeStandIn
 from tests.standins.instagram import InstagramStandIn
+from tests.standins.observers import Requests
 from tests.standins.x import XStandIn
 from tests.workers.helpers import run_burst_worker, worker_context
 from workers.publishing import dispatch_due
@@ -143,30 +143,6 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-class Requests:
-    """A test observer on a stand-in: how many requests to matching paths it received, and how many
-    were in flight at once at most (added before the stand-in starts)."""
-
-    def __init__(self, standin, method: str, path: str) -> None:
-        self.total = self.in_flight = self.most = 0
-        self._lock = threading.Lock()
-        pattern = re.compile(path)
-
-        @standin.app.middleware("http")
-        async def count(request, call_next):
-            if request.method != method or not pattern.fullmatch(request.url.path):
-                return await call_next(request)
-            with self._lock:
-                self.total += 1
-                self.in_flight += 1
-                self.most = max(self.most, self.in_flight)
-            try:
-                return await call_next(request)
-            finally:
-                with self._lock:
-                    self.in_flight -= 1
 
 
 @asynccontextmanager
