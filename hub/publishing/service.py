@@ -146,8 +146,9 @@ def _cooling(now: datetime):
     )).exists()
 
 
-# A publish job not started this long after it was queued is presumed lost with its worker.
-REQUEUE_AFTER = timedelta(minutes=2)
+# A publish job not started this long after it was queued is presumed lost (its worker killed,
+# Redis flushed): with dispatch every 5 seconds, its new job exists within two minutes.
+REQUEUE_AFTER = timedelta(seconds=90)
 
 
 async def queue_due(session: AsyncSession, now: datetime, limit: int = 2000) -> list[tuple[str, datetime]]:
