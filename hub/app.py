@@ -10,11 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from hub import queue
 from hub.config import Settings, get_settings
-from hub.db import get_database
+from hub.db import database_unreachable, get_database
 from hub.deps import LoginRequired
 from hub.errors import HubError
 from hub.i18n import pick_language, translate
@@ -139,9 +139,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({}, status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(ConnectionError)
     async def database_down(request: Request, error: Exception):
+        if not database_unreachable(error):
+            raise error  # a fault of ours: the server error it is
         log.error("web.database_unavailable error=%s", error)
         message = translate("The database is not answering right now. Try again in a minute.", _language(request))
         if _wants_json(request):

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -132,6 +133,23 @@ def _ensure_sqlite_folder(url: str) -> None:
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
+
+
+# SQLSTATE classes of a server that cannot serve now: 08 connection exception, 57P operator
+# intervention (shutting down, crashed, starting up).
+_UNREACHABLE_SQLSTATES = ("08", "57P")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached right now (stopped, restarting, connection
+    lost) rather than that the statement is wrong: the work can be tried again once it is back."""
+    if isinstance(error, ConnectionError):
+        return True  # refused before any session began (asyncpg raises the socket's error as is)
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return (error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))
+            or sqlstate.startswith(_UNREACHABLE_SQLSTATES))
 
 
 _databases: dict[str, Database] = {}

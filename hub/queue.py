@@ -13,6 +13,9 @@ from typing import Any
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis import exceptions as redis_errors
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger("pieuvre.queue")
@@ -60,8 +63,14 @@ def redis_settings(url: str | None = None) -> RedisSettings:
         database = 0
         if query.startswith("db="):
             database = int(query[3:])
-        return RedisSettings(unix_socket_path=path, database=database)
-    return RedisSettings.from_dsn(url)
+        settings = RedisSettings(unix_socket_path=path, database=database)
+    else:
+        settings = RedisSettings.from_dsn(url)
+    # Through a Redis restart, commands are tried again for about ten seconds: without it, a worker
+    # polling while Redis is down stops for good, and a request fails.
+    settings.retry = Retry(ExponentialBackoff(cap=2, base=0.1), 8)
+    settings.retry_on_error = [redis_errors.ConnectionError, redis_errors.TimeoutError]
+    return settings
 
 
 _pools: dict[str, ArqRedis] = {}

@@ -2,18 +2,63 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from arq import cron
-from arq.worker import Worker, func
+from arq.worker import Retry, Worker, func
+from redis import exceptions as redis_errors
 
 from hub.config import get_settings
-from hub.db import get_database
+from hub.db import database_unreachable, get_database
 from hub.queue import redis_settings
 from workers import accounts, approvals, fanout, notifications, publishing, render, stats, webhooks
 
 EVERY_5_SECONDS = set(range(0, 60, 5))
 EVERY_MINUTE = {0}
+REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.WatchError)
+
+log = logging.getLogger("pieuvre.worker")
+
+
+class SteadyWorker(Worker):
+    """arq's Worker riding out a Redis restart: a poll that loses Redis is tried again at the next one
+    instead of stopping the worker (arq lets the error end its loop); the reconcilers re-create the
+    jobs Redis lost."""
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except REDIS_DOWN as error:
+            log.warning("worker.redis_unavailable error=%s", error)
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        for job_id in job_ids:
+            try:
+                await super().start_jobs([job_id])
+            except REDIS_DOWN:
+                # arq took a slot for the job before Redis failed: give it back (the job stays queued).
+                self.job_counter -= 1
+                self.sem.release()
+                raise
+
+
+def retried_while_database_down(task: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The job `task`, tried again a little later (up to its max_tries) when the database cannot be
+    reached, instead of failing: PostgreSQL restarting or failing over loses no job. Every job may run
+    twice, so a try cut short is harmless."""
+    @functools.wraps(task)
+    async def run(ctx: dict[str, Any], *args: Any) -> Any:
+        try:
+            return await task(ctx, *args)
+        except Exception as error:
+            if not database_unreachable(error):
+                raise
+            log.warning("worker.database_unavailable job=%s try=%s error=%s", task.__name__, ctx["job_try"], error)
+            raise Retry(defer=min(5 * ctx["job_try"], 30)) from error
+    return run
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -30,9 +75,9 @@ class WorkerSettings:
     """What every Pieuvre worker runs; `pieuvre worker` starts one."""
 
     functions = [
-        func(fanout.fan_out_chunk, name="proposals.fan_out_chunk", max_tries=10),
-        func(publishing.publish, name=publishing.PUBLISH_JOB, max_tries=3),
-        func(webhooks.deliver, name=webhooks.DELIVER_JOB, max_tries=3),
+        func(retried_while_database_down(fanout.fan_out_chunk), name="proposals.fan_out_chunk", max_tries=10),
+        func(retried_while_database_down(publishing.publish), name=publishing.PUBLISH_JOB, max_tries=3),
+        func(retried_while_database_down(webhooks.deliver), name=webhooks.DELIVER_JOB, max_tries=3),
     ]
     cron_jobs = [
         cron(publishing.dispatch_due, name="publishing.dispatch_due", second=EVERY_5_SECONDS, unique=True),
@@ -64,7 +109,7 @@ class RenderWorkerSettings:
     """Image renders, on their own queue: CPU-bound, so each process takes one job at a time and
     leaves the rest to the other processes (arq's main queue hands a worker up to max_jobs at once)."""
 
-    functions = [func(render.render_proposals, name=render.RENDER_JOB, max_tries=3)]
+    functions = [func(retried_while_database_down(render.render_proposals), name=render.RENDER_JOB, max_tries=3)]
     queue_name = render.RENDER_QUEUE
     max_jobs = 1
     poll_delay = 0.05
@@ -78,7 +123,7 @@ def build_worker(redis_url: str | None = None, **overrides: Any) -> Worker:
         for name in ("functions", "cron_jobs", "on_startup", "on_shutdown", "poll_delay", "max_jobs", "job_timeout")
     }
     options.update(overrides)
-    return Worker(redis_settings=redis_settings(redis_url), **options)
+    return SteadyWorker(redis_settings=redis_settings(redis_url), **options)
 
 
 def build_render_worker(redis_url: str | None = None, **overrides: Any) -> Worker:
@@ -90,7 +135,7 @@ def build_render_worker(redis_url: str | None = None, **overrides: Any) -> Worke
         "handle_signals": False,
     }
     options.update(overrides)
-    return Worker(redis_settings=redis_settings(redis_url), **options)
+    return SteadyWorker(redis_settings=redis_settings(redis_url), **options)
 
 
 async def run_workers(redis_url: str | None = None, burst: bool = False, **overrides: Any) -> None:
