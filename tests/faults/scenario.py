@@ -16,8 +16,10 @@ import httpx
 from sqlalchemy import func, select
 
 from hub.brands.service import create_brand
+from hub.locations.models import Location
 from hub.proposals.models import Distribution, DistributionChunk, Proposal
 from hub.publishing.models import Publication
+from hub.publishing.service import connect_account
 from tests.factories import PASSWORD
 from tests.workers.helpers import start_worker, stop_worker, tail
 
@@ -93,9 +95,10 @@ async def new_post(hq: httpx.AsyncClient, body: str, networks: list[str], policy
     return response.json()
 
 
-async def distribute(hq: httpx.AsyncClient, post_id: str) -> str:
-    """Send the post to every location (the fan-out jobs are queued); the distribution's id."""
-    response = await hq.post(f"/api/v1/posts/{post_id}/distribute", json={})
+async def distribute(hq: httpx.AsyncClient, post_id: str, location_ids: list[str] | None = None) -> str:
+    """Send the post to these locations (default: all; the fan-out jobs are queued); the distribution's id."""
+    response = await hq.post(f"/api/v1/posts/{post_id}/distribute",
+                             json={"location_ids": location_ids} if location_ids else {})
     assert response.status_code == 202, response.text
     return response.json()["distribution_id"]
 
@@ -119,3 +122,29 @@ async def publication_counts(database) -> dict[str, int]:
     """How many publications are in each status."""
     async with database.session() as session:
         return dict((await session.execute(select(Publication.status, func.count()).group_by(Publication.status))).all())
+
+
+async def connect_x_accounts(database, settings, x, count: int) -> dict[str, str]:
+    """An X account (a user of the X stand-in, with its token) on each of the first `count` locations;
+    the X user of each of those locations."""
+    users = {}
+    async with database.session() as session:
+        for index, location in enumerate(await session.scalars(select(Location).order_by(Location.code).limit(count))):
+            user = f"{1000 + index}"
+            await connect_account(session, settings, location, network="x", external_id=user,
+                                  access_token=x.issue_token(user).value)
+            users[location.id] = user
+    return users
+
+
+async def approve_all(hq: httpx.AsyncClient, post: dict[str, Any]) -> list[str]:
+    """HQ approves every proposal of the post at once (they go out at its time); the ids approved."""
+    proposals = (await hq.get("/api/v1/proposals", params={"campaign_id": post["campaign_id"], "limit": 1000})).json()
+    response = await hq.post("/api/v1/proposals/bulk-approve", json={"ids": [p["id"] for p in proposals]})
+    assert response.status_code == 200, response.text
+    return response.json()["approved"]
+
+
+def queued_jobs(redis_client, prefix: str) -> int:
+    """How many jobs whose id starts with `prefix` wait in arq's queue."""
+    return sum(1 for job_id in redis_client.zrange("arq:queue", 0, -1) if job_id.decode().startswith(prefix))
