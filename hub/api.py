@@ -263,6 +263,16 @@ async def distribute(post_id: str, request: Request, actor: ApiActor, session: S
     return {"distribution_id": distribution.id, "total": distribution.total}
 
 
+@router.post("/posts/{post_id}/withdraw", tags=["campaigns"])
+async def withdraw_post(post_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
+    """Take the post back: nothing of it goes out any more (publications not started are cancelled, proposals
+    withdrawn); what is already on a network stays there ('already_out' counts those proposals)."""
+    post, revision = await campaigns.get_post(session, actor, post_id)
+    require_hq(actor)
+    counts = await campaigns.withdraw_post(session, actor, post)
+    return {**campaigns.post_read(post, revision).model_dump(mode="json"), **counts}
+
+
 @router.get("/distributions/{distribution_id}", tags=["campaigns"])
 async def get_distribution(distribution_id: str, actor: ApiActor, session: SessionDep) -> dict[str, Any]:
     """Progress of a fan-out."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
@@ -17,6 +17,8 @@ from hub.linting.service import LintRules, finding, has_errors, lint_text
 from hub.linting.tone import with_signature
 from hub.media.models import Media
 from hub.proposals.localize import fill_slots
+from hub.proposals.models import GOING_OUT, Proposal
+from hub.publishing.models import Publication
 
 
 async def create_campaign(session: AsyncSession, actor: Actor, data: CampaignCreate) -> Campaign:
@@ -215,3 +217,30 @@ async def revise_post(session: AsyncSession, actor: Actor, post: Post, data: Pos
 
     await translations.flag_stale(session, post, revision)
     return revision
+
+
+# What a withdrawal takes back: every proposal that has not gone out (what is on a network stays there).
+WITHDRAWABLE = ("pending", "needs_translation", *GOING_OUT)
+
+
+async def withdraw_post(session: AsyncSession, actor: Actor, post: Post) -> dict[str, int]:
+    """HQ takes the post back: its publications not started are cancelled and its proposals not gone
+    out are withdrawn; how many were withdrawn, and how many had gone out already (they stay)."""
+    before = post.status
+    of_post = select(Proposal.id).where(Proposal.post_id == post.id)
+    # Publications first: a worker claiming one at this instant either has it (its proposal then
+    # counts as gone out) or finds it cancelled; its last check under the claim reads the proposal.
+    await session.execute(update(Publication).where(Publication.proposal_id.in_(of_post),
+                                                    Publication.status == "scheduled").values(status="cancelled"))
+    started = select(Publication.proposal_id).where(Publication.proposal_id.in_(of_post),
+                                                    Publication.status.in_(("publishing", "published", "unconfirmed")))
+    withdrawn = list(await session.scalars(
+        update(Proposal)
+        .where(Proposal.post_id == post.id, Proposal.status.in_(WITHDRAWABLE), Proposal.id.not_in(started))
+        .values(status="withdrawn", version=Proposal.version + 1).returning(Proposal.id)
+    ))
+    gone_out = len(set(await session.scalars(started)))
+    post.status = "withdrawn"
+    record(session, brand_id=post.brand_id, actor_id=actor.user.id, action="post.withdrawn", subject_type="post",
+           subject_id=post.id, before={"status": before}, after={"withdrawn": len(withdrawn), "already_out": gone_out})
+    return {"withdrawn": len(withdrawn), "already_out": gone_out}

@@ -4,6 +4,7 @@ waiting for a state of the database (never for a fixed time)."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import signal
 import subprocess
@@ -121,7 +122,8 @@ async def fan_out_state(database, distribution_id: str) -> dict[str, Any]:
 async def publication_counts(database) -> dict[str, int]:
     """How many publications are in each status."""
     async with database.session() as session:
-        return dict((await session.execute(select(Publication.status, func.count()).group_by(Publication.status))).all())
+        rows = await session.execute(select(Publication.status, func.count()).group_by(Publication.status))
+    return dict(rows.all())
 
 
 async def connect_x_accounts(database, settings, x, count: int) -> dict[str, str]:
@@ -143,6 +145,11 @@ async def approve_all(hq: httpx.AsyncClient, post: dict[str, Any]) -> list[str]:
     response = await hq.post("/api/v1/proposals/bulk-approve", json={"ids": [p["id"] for p in proposals]})
     assert response.status_code == 200, response.text
     return response.json()["approved"]
+
+
+def posts_by_account(posts) -> dict[str, int]:
+    """How many posts a stand-in holds on each account."""
+    return dict(collections.Counter(post.account for post in posts))
 
 
 def queued_jobs(redis_client, prefix: str) -> int:

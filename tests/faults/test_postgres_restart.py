@@ -4,7 +4,6 @@ page in the user's language (JSON on the API), and recovers by itself."""
 
 from __future__ import annotations
 
-import collections
 import re
 
 import httpx
@@ -20,6 +19,7 @@ from tests.faults.scenario import (
     distribute,
     fan_out_state,
     new_post,
+    posts_by_account,
     publication_counts,
     until,
 )
@@ -122,7 +122,7 @@ async def test_a_postgresql_restart_under_load_loses_nothing_and_the_web_app_say
     assert await fan_out_state(database, news_fan_out) == {
         "status": "done", "done": LOCATIONS, "failed": 0, "chunks_done": LOCATIONS // CHUNK, "chunks_pending": 0,
         "proposals": LOCATIONS, "locations": LOCATIONS}
-    assert collections.Counter(post.account for post in posts) == collections.Counter({user: 1 for user in users.values()})
+    assert posts_by_account(posts) == {user: 1 for user in users.values()}
 
 
 async def _done(database, distribution_id: str) -> bool:

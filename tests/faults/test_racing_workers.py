@@ -21,6 +21,7 @@ from tests.faults.scenario import (
     distribute,
     fan_out_state,
     new_post,
+    posts_by_account,
     publication_counts,
     until,
 )
@@ -93,7 +94,7 @@ async def test_two_workers_racing_on_the_same_jobs_create_and_send_everything_on
     async with database.session() as session:
         attempts = collections.Counter(await session.scalars(select(Publication.attempt)))
     assert attempts == {1: ON_X}  # each publication claimed once
-    assert collections.Counter(post.account for post in posts) == collections.Counter({user: 1 for user in users.values()})
+    assert posts_by_account(posts) == {user: 1 for user in users.values()}
 
 
 async def _chunks(database, distribution_id: str) -> list[str]:

@@ -4,7 +4,6 @@ minutes: every location gets its one proposal, every publication goes out, none 
 
 from __future__ import annotations
 
-import collections
 import time
 
 import pytest
@@ -17,6 +16,7 @@ from tests.faults.scenario import (
     distribute,
     fan_out_state,
     new_post,
+    posts_by_account,
     publication_counts,
     queued_jobs,
     until,
@@ -100,7 +100,7 @@ async def test_jobs_lost_with_redis_are_recreated_from_the_database(
         "status": "done", "done": LOCATIONS, "failed": 0, "chunks_done": LOCATIONS // CHUNK, "chunks_pending": 0,
         "proposals": LOCATIONS, "locations": LOCATIONS}
     # Each X account has exactly the one post of its location: none lost, none twice.
-    assert collections.Counter(post.account for post in posts) == collections.Counter({user: 1 for user in users.values()})
+    assert posts_by_account(posts) == {user: 1 for user in users.values()}
     assert all(post.text.startswith("Vente privée à Ville") for post in posts)
 
 
