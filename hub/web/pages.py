@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
@@ -26,6 +26,7 @@ from hub.i18n import Translator, pick_language
 from hub.linting.networks import NETWORK_RULES
 from hub.linting.read import finding_message as read_finding_message
 from hub.locations import service as locations
+from hub.locations.models import Location
 from hub.media import service as media
 from hub.media.models import Media
 from hub.proposals import service as proposals
@@ -334,16 +335,35 @@ async def create_campaign(request: Request, actor: FormActor, session: SessionDe
     return _see_other(f"/campaigns/{campaign.id}")
 
 
-async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign) -> dict[str, Any]:
-    """The funnel, metrics and proposals grid of a campaign."""
-    report = await campaign_report(session, campaign)
+async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign, *, sort: str = "code",
+                          direction: str = "asc", page: int = 1) -> dict[str, Any]:
+    """The adoption, metrics and tables of a campaign's report (a page of the one by location), and its proposals."""
+    sorting = stats.location_sorting(campaign.id, sort, direction, page)
+
+    async def report_page() -> dict[str, Any]:
+        return await campaign_report(session, campaign, limit=stats.LOCATIONS_PAGE,
+                                     offset=(sorting.page - 1) * stats.LOCATIONS_PAGE, sort=sorting.sort,
+                                     descending=sorting.descending)
+
+    report = await report_page()
+    sorting.pages = max(1, -(-report["locations_total"] // stats.LOCATIONS_PAGE))
+    if sorting.page > sorting.pages:  # past the last page (a bookmark, fewer locations since): the last one
+        sorting.page = sorting.pages
+        report = await report_page()
     rows = await proposals.list_proposals(session, actor, campaign_id=campaign.id, limit=500)
+    # The grid names its proposals' locations itself: the table by location holds one page of them.
+    names = {row.id: {"code": row.code, "name": row.name} for row in await session.execute(
+        select(Location.id, Location.code, Location.name).where(Location.id.in_({row.location_id for row in rows})))}
     order = {status: index for index, status in enumerate(PROPOSAL_STATUSES)}
-    names = {entry["location_id"]: entry for entry in report["by_location"]}
     rows.sort(key=lambda row: (order.get(row.status, 99), names.get(row.location_id, {}).get("code", "")))
     funnel = report["funnel"]
+    _ = Translator(actor.language)
+    tables = stats.campaign_tables(report, _, FUNNEL_STEPS, sorting)
     return {
         "report": report,
+        "tables": tables,
+        "reason_bars": [{"label": cells[0].text, "value": cells[1].value, "name": "rejected"}
+                        for cells in tables["reasons"].rows],
         "silent": await silent_arms(session, campaign.brand_id, SILENT_DAYS, utcnow()),
         "silent_days": SILENT_DAYS,
         "funnel_rows": [(step, funnel.get(step, 0)) for step in FUNNEL_STEPS],
@@ -356,7 +376,8 @@ async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign)
 async def _campaign_page(request: Request, session: SessionDep, actor: Actor, campaign: Campaign, *,
                          values: dict[str, Any] | None = None, errors: FormErrors | None = None,
                          edit_post_id: str = "", edit_values: dict[str, Any] | None = None,
-                         edit_errors: FormErrors | None = None, status_code: int = 200) -> HTMLResponse:
+                         edit_errors: FormErrors | None = None, status_code: int = 200,
+                         table: dict[str, Any] | None = None) -> HTMLResponse:
     posts = await campaigns.list_posts(session, campaign)
     values = values or {"networks": ["facebook", "instagram"], "editable": "free", "media_id": "", "image_texts": {},
                         "slots": [], "video_id": "", "google": {}}
@@ -393,19 +414,24 @@ async def _campaign_page(request: Request, session: SessionDep, actor: Actor, ca
         "videos": videos,
         "video_names": {item.id: item.original_name or item.id for item in videos},
         **editor,
-        **await _report_context(session, actor, campaign),
+        **await _report_context(session, actor, campaign, **(table or {})),
     }, status_code=status_code)
 
 
 @member_pages.get("/campaigns/{campaign_id}")
-async def campaign_page(request: Request, campaign_id: str, actor: PageActor, session: SessionDep) -> HTMLResponse:
-    """A campaign: its posts, the new-post form, the funnel and every location's proposal."""
+async def campaign_page(request: Request, campaign_id: str, actor: PageActor, session: SessionDep,
+                        sort: str = "code", direction: Annotated[str, Query(alias="dir")] = "asc",
+                        page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+    """A campaign: its posts, the new-post form, its report (the table by location sorted and paged by `sort`,
+    `dir` and `page`) and every location's proposal."""
     campaign = await campaigns.get_campaign(session, actor, campaign_id)
-    if is_htmx(request) and request.headers.get("HX-Target") == "report":
+    table = {"sort": sort, "direction": direction, "page": page}
+    target = request.headers.get("HX-Target") if is_htmx(request) else None
+    if target in ("report", "report-locations"):
         return render(request, "campaigns/detail.html", {"campaign": campaign,
-                                                          **await _report_context(session, actor, campaign)},
-                      block="report")
-    return await _campaign_page(request, session, actor, campaign)
+                                                          **await _report_context(session, actor, campaign, **table)},
+                      block="report" if target == "report" else "report_locations")
+    return await _campaign_page(request, session, actor, campaign, table=table)
 
 
 SLOT_ROWS = 3  # blank rows the slot declaration offers (besides those already declared)
@@ -956,4 +982,8 @@ member_pages.include_router(studio.router)
 from hub.web import inbox
 
 member_pages.include_router(inbox.router)
+# The stats pages (network, location) and the CSV of every report table.
+from hub.web import stats
+
+member_pages.include_router(stats.router)
 router.include_router(member_pages)
