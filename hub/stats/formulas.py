@@ -88,11 +88,11 @@ def hours_between(dialect: str, start: Any, end: Any) -> ColumnElement[float]:
     return (func.julianday(end) - func.julianday(start)) * 24.0
 
 
-def median(values: list[float]) -> float | None:
-    """The median of the values (None for none), rounded to two decimals."""
+def median(values: list[float], digits: int = 2) -> float | None:
+    """The median of the values (None for none), rounded (rates need 4 digits: 3.5 % is 0.035)."""
     if not values:
         return None
     ordered = sorted(values)
     middle = len(ordered) // 2
     value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    return round(value, 2)
+    return round(value, digits)

@@ -64,9 +64,9 @@ async def compute_network_report(session: AsyncSession, brand_id: str, now: date
     engagement_by_month = await _engagement_by_month(session, dialect, brand_id, months_since)
     facebook_by_month = await _facebook_by_month(session, dialect, brand_id, months, months_since)
     scores = _rank(per_location)
-    medians = {name: median([score[name] for score in scores if score[name] is not None])
-               for name in ("publication_rate", "engagement_rate", "facebook_rate", "median_decision_hours",
-                            "customized_share")}
+    medians = {name: median([score[name] for score in scores if score[name] is not None], digits)
+               for name, digits in (("publication_rate", 4), ("engagement_rate", 4), ("facebook_rate", 4),
+                                    ("median_decision_hours", 2), ("customized_share", 4))}
     reasons = dict((await session.execute(
         select(Proposal.reject_reason, func.count()).where(
             Proposal.brand_id == brand_id, Proposal.status == "rejected", Proposal.created_at >= since)
