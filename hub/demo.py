@@ -15,6 +15,7 @@ from hub.campaigns.schemas import CampaignCreate, PostCreate, TranslationTexts
 from hub.campaigns.service import create_campaign, create_post
 from hub.config import Settings
 from hub.db import utcnow
+from hub.demo_history import seed_history
 from hub.locations.schemas import LocationCreate
 from hub.locations.service import create_location
 from hub.publishing.service import connect_account
@@ -110,4 +111,6 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> bool:
                                            "compra de cualquier accesorio hasta el 30 de abril. Reserve al {phone}."),
         },
     ))
+    # Six months of past campaigns, publications and counters, so the stats pages are not empty.
+    await seed_history(session, settings, brand.id)
     return True

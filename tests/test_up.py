@@ -59,7 +59,8 @@ def pieuvre_up(tmp_path):
         cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        _wait(f"http://127.0.0.1:{port}/healthz", 60)
+        # The demo seeds six months of history before serving: seconds on an idle machine, more on a busy one.
+        _wait(f"http://127.0.0.1:{port}/healthz", 120)
         yield process, f"http://127.0.0.1:{port}", tmp_path
     finally:
         if process.poll() is None:
@@ -78,7 +79,9 @@ def test_one_command_runs_the_whole_cycle_with_the_demo(pieuvre_up):
         locations = client.get("/api/v1/locations", headers=hq).json()
         assert len(locations) == 31
         assert {location["locale"] for location in locations} == {"fr-FR", "fr-BE", "de-DE", "es-ES", "ar-AE"}
-        [campaign] = client.get("/api/v1/campaigns", headers=hq).json()
+        # The current campaign comes first (newest), after six months of past ones.
+        campaign, *past = client.get("/api/v1/campaigns", headers=hq).json()
+        assert campaign["name"] == "Printemps en selle" and len(past) == 13
         [post] = client.get(f"/api/v1/campaigns/{campaign['id']}/posts", headers=hq).json()
         distribution_id = client.post(f"/api/v1/posts/{post['id']}/distribute", headers=hq).json()["distribution_id"]
         deadline = time.monotonic() + 30
@@ -89,12 +92,13 @@ def test_one_command_runs_the_whole_cycle_with_the_demo(pieuvre_up):
 
         token = client.post("/api/v1/auth/token", json={"email": local_email("DE-BER"), "password": DEMO_PASSWORD}).json()["token"]
         local = {"Authorization": f"Bearer {token}"}
-        [proposal] = client.get("/api/v1/proposals", headers=local).json()
+        [proposal] = client.get("/api/v1/proposals", params={"campaign_id": campaign["id"]}, headers=local).json()
         assert "Berlin" in proposal["texts"]["facebook"]
         assert client.get(f"/api/v1/proposals/{proposal['id']}", headers=local).json()["locale"] == "de-DE"
         # The demo has no Arabic translation: Dubai's distributor is asked for one, nothing goes out in French.
         token = client.post("/api/v1/auth/token", json={"email": local_email("AE-DXB"), "password": DEMO_PASSWORD}).json()["token"]
-        [waiting] = client.get("/api/v1/proposals", headers={"Authorization": f"Bearer {token}"}).json()
+        [waiting] = client.get("/api/v1/proposals", params={"campaign_id": campaign["id"]},
+                               headers={"Authorization": f"Bearer {token}"}).json()
         assert (waiting["status"], waiting["texts"]) == ("needs_translation", {})
         assert client.post(f"/api/v1/proposals/{proposal['id']}/approve", headers=local).status_code == 200
         deadline = time.monotonic() + 30
@@ -105,6 +109,11 @@ def test_one_command_runs_the_whole_cycle_with_the_demo(pieuvre_up):
             assert time.monotonic() < deadline, publications
             time.sleep(0.5)
         assert sorted(item["network"] for item in publications) == ["facebook", "instagram", "linkedin"]
+
+        # The network page is filled at first start (the demo's history, on SQLite).
+        board = client.get("/api/v1/reports/network", headers=hq).json()
+        assert len([month for month in board["adoption_by_month"] if month["publication_rate"]]) >= 6
+        assert board["top_posts"] and board["top_locations"] and board["silent_arms"]
 
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=30)
