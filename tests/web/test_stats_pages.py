@@ -273,6 +273,8 @@ class TestLocationPage:
         assert f'href="/locations/{first.id}/stats"' in html  # "My figures" in the local manager's menu
         assert re.search(r'data-testid="publication-rank">1st of 4<', html)
         assert 'data-testid="not-ranked"' not in html
+        # Rates are compared with the network's median rate, hours with its median hours.
+        assert re.search(r"Network median: 50(\.0)?\s?%", html) and "Network median: 0.5 h" not in html
         assert 'data-testid="very-good"' in html  # 25 ÷ 500 = 5 % on Facebook
         assert "(reactions + comments + shares) ÷ reach (unique viewers)" in html
         networks = table_html(html, "networks")
