@@ -34,6 +34,31 @@ def bench_render(
     report(asyncio.run(render.run(pg, redis, locations, processes)))
 
 
+@bench.command("report")
+def bench_report(
+    locations: int = typer.Option(10_000, help="Locations of the brand (in ~20 regions)."),
+    proposals: int = typer.Option(1_000_000, help="Proposals: one campaign per N locations, over the last 12 months."),
+    snapshots: int = typer.Option(5_000_000, help="Stat snapshots (readings of the publications' counters)."),
+    clients: int = typer.Option(16, help="Concurrent clients, in a process of their own."),
+    seconds: float = typer.Option(30, help="Seconds measured per endpoint, after a warm-up of a quarter of it "
+                                              "(5 s at most)."),
+    web_processes: int = typer.Option(1, help="Web processes (`pieuvre serve --workers`; production runs 1)."),
+    pg: str = typer.Option(BENCH_PG, help="PostgreSQL URL of a database the bench may create others from."),
+    redis: str = typer.Option(BENCH_REDIS, help="Redis URL (the web app's queue)."),
+    database: str = typer.Option("pieuvre_bench_report", help="Name of the database the bench (re)creates."),
+    reuse: bool = typer.Option(False, help="Keep the database if it already holds these sizes (skips the load)."),
+) -> None:
+    """Load a year of a 10,000-location brand, then measure the campaign report and the network page."""
+    from hub.bench import report as bench
+    from hub.bench.common import report
+
+    def log(message: str) -> None:
+        typer.echo(message, err=True)
+
+    sizes = bench.Sizes(locations=locations, proposals=proposals, snapshots=snapshots)
+    report(asyncio.run(bench.run(pg, redis, sizes, clients, seconds, web_processes, reuse, database, log)))
+
+
 i18n = typer.Typer(help="The UI's translations: gettext catalogues in hub/i18n/locales, kept with Babel.",
                    no_args_is_help=True)
 app.add_typer(i18n, name="i18n")
