@@ -34,6 +34,24 @@ def bench_render(
     report(asyncio.run(render.run(pg, redis, locations, processes)))
 
 
+@bench.command("publish")
+def bench_publish(
+    locations: int = typer.Option(500, help="Locations, each with an account on Facebook, LinkedIn and X."),
+    processes: int = typer.Option(2, help="Worker processes."),
+    latency: float = typer.Option(0.1, help="Seconds every call to a network's stand-in takes."),
+    pg: str = typer.Option(BENCH_PG, help="PostgreSQL URL of a database the bench may create others from."),
+    redis: str = typer.Option("redis://127.0.0.1:6379/13",
+                              help="Redis URL of a database nothing else uses: the bench flushes it, and another "
+                                   "run's workers on it would take this run's jobs."),
+) -> None:
+    """Publications of every location on three networks due at once, against the minimum the caps allow
+    (needs a checkout with tests/: the networks are its stand-ins)."""
+    from hub.bench import publish
+    from hub.bench.common import report
+
+    report(asyncio.run(publish.run(pg, redis, locations, processes, latency)))
+
+
 @bench.command("report")
 def bench_report(
     locations: int = typer.Option(10_000, help="Locations of the brand (in ~20 regions)."),
