@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,12 @@ environment.globals["dir_of"] = dir_of
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def render_fragment(template_name: str, context: dict[str, Any], language: str) -> Markup:
+    """A part of a page that depends only on `context` and the reader's language (no request, actor or token)."""
+    return Markup(environment.get_template(template_name).render(
+        {"_": Translator(language), "language": language, **context}))
 
 
 def render(

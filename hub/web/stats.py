@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,7 +33,7 @@ from hub.publishing.connectors.google_business import LOCATION_METRICS
 from hub.stats.formulas import FORMULAS, MIXED_FORMULA, NOT_GIVEN, VERY_GOOD_FACEBOOK_RATE, formula_of
 from hub.stats.report import LOCATION_SORTS, by_location_page, campaign_report
 from hub.stats.scoreboard import location_report, network_scoreboard, refresh_scoreboard
-from hub.templating import environment, render
+from hub.templating import environment, render, render_fragment
 from hub.web.charts import day_axis, month_axis, month_label
 
 router = APIRouter()
@@ -445,13 +446,29 @@ async def network_page(request: Request, actor: PageActor, session: SessionDep) 
     web._require_whole_brand(actor)
     board = await network_scoreboard(request.app.state.database, session, require_brand(actor))
     _ = web._translator(request)
+    return render(request, "stats/network.html", {
+        "board": board, "computed_at": _moment(board["computed_at"]), "refresh_minutes": REFRESH_MINUTES,
+        "body": network_body(board, _),
+    })
+
+
+# The figures of the network page as HTML, per brand, scoreboard and language: they change only when the
+# worker recomputes the scoreboard, and drawing ~8,000 cells and the charts costs more than the request.
+_bodies: OrderedDict[tuple[str, str, str], Markup] = OrderedDict()
+KEPT_BODIES = 32
+
+
+def network_body(board: dict[str, Any], _: Translator) -> Markup:
+    """The network page's charts and tables for this scoreboard, drawn once per language."""
+    key = (board["brand_id"], str(board["computed_at"]), _.language)
+    if key in _bodies:
+        _bodies.move_to_end(key)
+        return _bodies[key]
     tables = {name: build_table(name, spec, network_rows(board, name), _, f"/network/stats/{name}.csv")
               for name, spec in NETWORK_TABLES.items()}
     months = [row["month"] for row in board["adoption_by_month"]]
-    axis = month_axis(months, _.language)
-    return render(request, "stats/network.html", {
-        "board": board, "tables": tables, "computed_at": _moment(board["computed_at"]),
-        "refresh_minutes": REFRESH_MINUTES, "axis": axis, "very_good": VERY_GOOD_FACEBOOK_RATE,
+    body = render_fragment("stats/_network_body.html", {
+        "board": board, "tables": tables, "axis": month_axis(months, _.language), "very_good": VERY_GOOD_FACEBOOK_RATE,
         "adoption_points": [row["publication_rate"] for row in board["adoption_by_month"]],
         "facebook_points": [row["engagement_rate"] for row in board["facebook_by_month"]],
         "engagement_series": _series_by_network(board["engagement_by_month"], months, "engagement_rate", _, True),
@@ -462,7 +479,11 @@ async def network_page(request: Request, actor: PageActor, session: SessionDep) 
         "reason_bars": [{"label": cells[0].text, "value": cells[1].value, "name": "rejected"}
                         for cells in tables["reasons"].rows],
         "facebook_month": next((row for row in reversed(board["facebook_by_month"]) if row["locations"]), None),
-    })
+    }, _.language)
+    _bodies[key] = body
+    while len(_bodies) > KEPT_BODIES:
+        _bodies.popitem(last=False)
+    return body
 
 
 @router.post("/network/stats/refresh")
