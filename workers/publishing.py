@@ -15,22 +15,27 @@ PUBLISH_JOB = "publishing.publish"
 # Images of publications due within this delay are rendered ahead, a batch of proposals per job.
 RENDER_AHEAD = timedelta(minutes=15)
 RENDER_BATCH = 5
+# Publications per publish job: claimed together by the worker's lanes, yet small enough that the
+# worker processes share a storm evenly (each takes up to max_jobs jobs at a time).
+PUBLISH_BATCH = 4
 ENQUEUE_BATCH = 100
 
 
 async def dispatch_due(ctx: dict[str, Any]) -> int:
-    """Queue one publish job per due publication (the job itself claims it atomically), and the
-    renders of images due soon, so publishing does not wait for them."""
+    """Queue publish jobs for the due publications, a few per job (the job claims each atomically),
+    and the renders of images due soon, so publishing does not wait for them."""
     now = utcnow()
     async with ctx["database"].session() as session:
         due = await publishing.queue_due(session, now)
         soon = await publishing.proposals_needing_images(session, now + RENDER_AHEAD)
     pool = ctx.get("redis") or await get_pool()
+    batches = [due[start:start + PUBLISH_BATCH] for start in range(0, len(due), PUBLISH_BATCH)]
     # Enqueued a hundred at a time, concurrently: one by one, a storm of thousands takes tens of seconds.
-    for start in range(0, len(due), ENQUEUE_BATCH):
+    for start in range(0, len(batches), ENQUEUE_BATCH):
         await asyncio.gather(*(
-            pool.enqueue_job(PUBLISH_JOB, publication_id, _job_id=f"{PUBLISH_JOB}:{publication_id}:{queued_at.timestamp():.3f}")
-            for publication_id, queued_at in due[start:start + ENQUEUE_BATCH]
+            pool.enqueue_job(PUBLISH_JOB, [publication_id for publication_id, _ in batch],
+                             _job_id=f"{PUBLISH_JOB}:{batch[0][0]}:{batch[0][1].timestamp():.3f}")
+            for batch in batches[start:start + ENQUEUE_BATCH]
         ))
     for start in range(0, len(soon), RENDER_BATCH):
         batch = soon[start:start + RENDER_BATCH]
@@ -39,9 +44,9 @@ async def dispatch_due(ctx: dict[str, Any]) -> int:
     return len(due)
 
 
-async def publish(ctx: dict[str, Any], publication_id: str) -> str:
-    """Send one publication, exactly once."""
-    return await publishing.publish(ctx["database"], ctx["settings"], publication_id)
+async def publish(ctx: dict[str, Any], publication_ids: list[str]) -> list[str]:
+    """Send these publications, each exactly once."""
+    return await publishing.publish_many(ctx["database"], ctx["settings"], publication_ids)
 
 
 async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:

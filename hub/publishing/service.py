@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -147,7 +148,7 @@ def _cooling(now: datetime):
 
 
 # A publish job not started this long after it was queued is presumed lost (its worker killed,
-# Redis flushed): with dispatch every 5 seconds, its new job exists within two minutes.
+# Redis flushed): with dispatch every second, its new job exists within two minutes.
 REQUEUE_AFTER = timedelta(seconds=90)
 
 
@@ -183,19 +184,17 @@ async def proposals_needing_images(session: AsyncSession, before: datetime, limi
     return list(rows)
 
 
-async def claim(session: AsyncSession, publication_id: str, now: datetime) -> Publication | None:
-    """Atomically take a due publication (scheduled -> publishing, attempt + 1); None if another
-    worker has it, or its network or account is cooling down."""
-    claimed = await session.execute(
+async def claim(session: AsyncSession, publication_ids: list[str], now: datetime) -> list[Publication]:
+    """Atomically take those of these publications that are due (scheduled -> publishing, attempt + 1),
+    in one statement; not those another worker has, or whose network or account is cooling down."""
+    return list(await session.scalars(
         update(Publication)
-        .where(Publication.id == publication_id, Publication.status == "scheduled", Publication.due_at <= now,
+        .where(Publication.id.in_(publication_ids), Publication.status == "scheduled", Publication.due_at <= now,
                ~_cooling(now))
         .values(status="publishing", attempt=Publication.attempt + 1, claimed_at=now)
-        .returning(Publication.id)
-    )
-    if claimed.scalar() is None:
-        return None
-    return await session.get(Publication, publication_id, populate_existing=True)
+        .returning(Publication),
+        execution_options={"synchronize_session": False},
+    ))
 
 
 async def cool_down(session: AsyncSession, key: str, until: datetime, reason: str) -> None:
@@ -275,14 +274,14 @@ async def _finish(database: Database, publication_id: str, **values: Any) -> Non
     (`unconfirmed`): it is on the network, and the reconcile would find it anyway."""
     held = ("publishing", "unconfirmed") if values.get("status") == "published" else ("publishing",)
     async with database.session() as session:
-        written = await session.execute(update(Publication).where(Publication.id == publication_id,
-                                                                  Publication.status.in_(held))
-                                        .values(**values).returning(Publication.id))
-        if written.scalar() is None:
+        publication = await session.scalar(
+            update(Publication).where(Publication.id == publication_id, Publication.status.in_(held))
+            .values(**values).returning(Publication), execution_options={"synchronize_session": False})
+        if publication is None:
             log.warning("publishing.claim_lost publication_id=%s outcome=%s", publication_id, values.get("status"))
             return
         if values.get("status") in ("published", "failed"):
-            await _emit_settled(session, publication_id)
+            await _emit_settled(session, publication)
 
 
 async def _heartbeat(database: Database, settings: Settings, publication_id: str) -> None:
@@ -297,87 +296,219 @@ async def _heartbeat(database: Database, settings: Settings, publication_id: str
                                   .values(claimed_at=utcnow()))
 
 
-async def _emit_settled(session: AsyncSession, publication_id: str) -> None:
+async def _emit_settled(session: AsyncSession, publication: Publication) -> None:
     """The publication.published or publication.failed webhook event."""
-    publication = await session.get(Publication, publication_id, populate_existing=True)
     await webhooks.emit(session, publication.brand_id, *webhooks.publication_settled(publication))
 
 
-_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
+@dataclass
+class _Ready:
+    """A claimed publication that passed its last checks, and what goes out."""
+
+    publication_id: str
+    network: str
+    attempt: int
+    account: SocialAccount
+    outgoing: OutgoingPost
 
 
-def _gate(settings: Settings, network: str) -> asyncio.Semaphore:
-    """This worker process's limit of publications in flight on `network` (PIEUVRE_NETWORK_CONCURRENCY)."""
-    gates = _gates.setdefault(asyncio.get_running_loop(), {})
-    if network not in gates:
-        gates[network] = asyncio.Semaphore(settings.network_cap(network))
-    return gates[network]
+@dataclass(eq=False)
+class _Waiting:
+    """A publication waiting in its lane for a slot, and who waits for its outcome."""
+
+    publication_id: str
+    now: datetime | None
+    database: Database
+    settings: Settings
+    outcome: asyncio.Future[str]
+
+
+class _Lane:
+    """This worker process's way onto one network: at most the network's cap of publications in
+    flight (PIEUVRE_NETWORK_CONCURRENCY). A publication waiting for a slot is still "scheduled", so
+    a cancellation still wins; whenever slots free up, as many waiting publications are claimed
+    together, in one transaction (one by one, the database work cost more than the sending)."""
+
+    def __init__(self, cap: int) -> None:
+        self.free = cap
+        self.waiting: list[_Waiting] = []
+        self.changed = asyncio.Event()
+        self.runner: asyncio.Task[None] | None = None
+        self.sending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+
+    async def publish(self, database: Database, settings: Settings, publication_id: str, now: datetime | None) -> str:
+        waiting = _Waiting(publication_id, now, database, settings, asyncio.get_running_loop().create_future())
+        self.waiting.append(waiting)
+        self.changed.set()
+        if self.runner is None or self.runner.done():
+            self.runner = asyncio.create_task(self._run())
+        return await waiting.outcome
+
+    async def _run(self) -> None:
+        while True:
+            self.waiting = [waiting for waiting in self.waiting if not waiting.outcome.done()]  # callers gone
+            if not self.waiting:
+                return
+            if not self.free:
+                self.changed.clear()
+                await self.changed.wait()
+                continue
+            # The publications of the same moment (a job's batch, sends ending together) join this claim.
+            await asyncio.sleep(0)
+            first = self.waiting[0]
+            batch = [waiting for waiting in self.waiting if waiting.now == first.now
+                     and waiting.database is first.database and waiting.settings is first.settings][:self.free]
+            taken = set(map(id, batch))
+            self.waiting = [waiting for waiting in self.waiting if id(waiting) not in taken]
+            self.free -= len(batch)
+            try:
+                prepared = await _claim_and_check(first.database, first.settings,
+                                                  [waiting.publication_id for waiting in batch], first.now)
+            except Exception as error:
+                self.free += len(batch)
+                for waiting in batch:
+                    if not waiting.outcome.done():
+                        waiting.outcome.set_exception(error)
+                continue
+            for waiting in batch:
+                outcome = prepared[waiting.publication_id]
+                if isinstance(outcome, str):
+                    self._done(waiting, outcome)
+                else:
+                    sending = asyncio.create_task(self._send(waiting, outcome))
+                    self.sending.add(sending)
+                    sending.add_done_callback(self.sending.discard)
+
+    async def _send(self, waiting: _Waiting, ready: _Ready) -> None:
+        try:
+            status = await _send(waiting.database, waiting.settings, ready, waiting.now)
+        except Exception as error:  # the slot is given back whatever happened
+            self._done(waiting, error)
+        else:
+            self._done(waiting, status)
+
+    def _done(self, waiting: _Waiting, outcome: str | Exception) -> None:
+        self.free += 1
+        self.changed.set()
+        if not waiting.outcome.done():
+            if isinstance(outcome, Exception):
+                waiting.outcome.set_exception(outcome)
+            else:
+                waiting.outcome.set_result(outcome)
+
+
+_lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Lane]] = weakref.WeakKeyDictionary()
+
+
+def _lane(settings: Settings, network: str) -> _Lane:
+    """This worker process's lane onto `network`."""
+    lanes = _lanes.setdefault(asyncio.get_running_loop(), {})
+    if network not in lanes:
+        lanes[network] = _Lane(settings.network_cap(network))
+    return lanes[network]
 
 
 async def publish(database: Database, settings: Settings, publication_id: str, now: datetime | None = None) -> str:
-    """Send one due publication exactly once; returns its new status (or 'skipped' when not ours).
+    """Send one due publication exactly once; returns its new status (or 'skipped' when not ours)."""
+    [status] = await publish_many(database, settings, [publication_id], now)
+    return status
 
-    It waits for a free slot on its network before claiming, so a publication waiting its turn
-    is still "scheduled" and a cancellation still wins."""
+
+async def publish_many(database: Database, settings: Settings, publication_ids: list[str],
+                       now: datetime | None = None) -> list[str]:
+    """Send due publications, each exactly once, each through its network's lane; their new statuses
+    in the same order ('skipped' for those that are not ours)."""
     async with database.session() as session:
-        network = await session.scalar(select(Publication.network).where(Publication.id == publication_id))
-    if network is None:
-        return "skipped"
-    async with _gate(settings, network):
-        return await _publish(database, settings, publication_id, now)
+        networks = dict((await session.execute(select(Publication.id, Publication.network)
+                                               .where(Publication.id.in_(publication_ids)))).all())
+
+    async def one(publication_id: str) -> str:
+        if publication_id not in networks:
+            return "skipped"
+        return await _lane(settings, networks[publication_id]).publish(database, settings, publication_id, now)
+
+    return list(await asyncio.gather(*(one(publication_id) for publication_id in publication_ids)))
 
 
-async def _publish(database: Database, settings: Settings, publication_id: str, now: datetime | None) -> str:
+async def _claim_and_check(database: Database, settings: Settings, publication_ids: list[str],
+                           now: datetime | None) -> dict[str, str | _Ready]:
+    """Claim these publications together and make each one's last checks; for each, what goes out
+    (`_Ready`) or its status when nothing does."""
     now = now or utcnow()
+    outcomes: dict[str, str | _Ready] = {}
     async with database.session() as session:
-        publication = await claim(session, publication_id, now)
-        if publication is None:
+        claimed = await claim(session, publication_ids, now)
+        others = [publication_id for publication_id in publication_ids
+                  if publication_id not in {publication.id for publication in claimed}]
+        if others:
             # Not ours, not due, or cooling down: if it still waits, the next dispatch queues it again
             # (rather than after REQUEUE_AFTER).
-            await session.execute(update(Publication).where(Publication.id == publication_id,
+            await session.execute(update(Publication).where(Publication.id.in_(others),
                                                             Publication.status == "scheduled")
                                   .values(queued_at=None))
-            return "skipped"
-        proposal = await session.get(Proposal, publication.proposal_id)
-        account = await session.get(SocialAccount, publication.social_account_id)
-        # Checked again under the claim: a withdrawal, rejection or edit made before now wins.
-        text = (proposal.texts or {}).get(publication.network) if proposal else None
-        if proposal is None or proposal.status not in GOING_OUT or text is None:
-            publication.status = "cancelled"
-            return "cancelled"
-        location = await session.get(Location, publication.location_id)
-        # The last check: the brand's rules may have changed since the proposal was decided.
-        rules = await lint_rules(session, publication.brand_id)
-        if raw_variables(text) or proposal.blocked or has_errors(lint_text(text, publication.network, location.locale, rules)):
-            publication.status = "failed"
-            publication.error = "The text breaks a rule (an unfilled {variable}, a network limit or the brand's tone): customize it."
-            await session.flush()
-            await _emit_settled(session, publication.id)
-            return "failed"
-        if account is None or account.status != "active":
-            publication.status, publication.error = "failed", "The account is not connected any more: reconnect it, then reschedule."
-            await session.flush()
-            await _emit_settled(session, publication.id)
-            return "failed"
-        from hub.proposals.service import revision_of  # (proposals import this module)
+            outcomes.update(dict.fromkeys(others, "skipped"))
+        # What the checks read, for all of them in one query.
+        context = {row[0]: row[1:] for row in await session.execute(
+            select(Publication.id, Proposal, PostRevision, SocialAccount, Location).select_from(Publication)
+            .outerjoin(Proposal, Proposal.id == Publication.proposal_id)
+            .outerjoin(PostRevision, PostRevision.id == Proposal.post_revision_id)
+            .outerjoin(SocialAccount, SocialAccount.id == Publication.social_account_id)
+            .outerjoin(Location, Location.id == Publication.location_id)
+            .where(Publication.id.in_([publication.id for publication in claimed])))} if claimed else {}
+        rules: dict[str, Any] = {}
+        for publication in claimed:
+            outcomes[publication.id] = await _check(session, database, settings, publication,
+                                                    *context[publication.id], rules)
+    return outcomes
 
-        revision = await revision_of(session, proposal)
-        image_url, image = await _image(session, settings, proposal, revision, publication.network)
-        video, video_type = await _video(session, settings, revision) if publication.network == "youtube" else (None, "")
-        if proposal.blocked:
-            publication.status = "failed"
-            publication.error = "The image breaks a rule (its text does not fit, or cannot be read): fix it, then reschedule."
-            await session.flush()
-            await _emit_settled(session, publication.id)
-            return "failed"
-        outgoing = OutgoingPost(publication_id=publication.id, network=publication.network, text=text,
-                                image_url=image_url, image=image, video=video, video_type=video_type or "video/mp4",
-                                locale=location.locale,
-                                options=connector_options(publication.network,
-                                                          (revision.options or {}).get(publication.network, {})),
-                                progress=dict(publication.progress or {}),
-                                save_progress=_progress_saver(database, publication.id))
-        attempt = publication.attempt
+
+async def _check(session: AsyncSession, database: Database, settings: Settings, publication: Publication,
+                 proposal: Proposal | None, revision: PostRevision | None, account: SocialAccount | None,
+                 location: Location, rules: dict[str, Any]) -> str | _Ready:
+    """A claimed publication's last checks (`rules`: the brands' rules read so far); what goes out, or
+    the status it ends with."""
+    # Checked again under the claim: a withdrawal, rejection or edit made before now wins.
+    text = (proposal.texts or {}).get(publication.network) if proposal else None
+    if proposal is None or proposal.status not in GOING_OUT or text is None:
+        publication.status = "cancelled"
+        return "cancelled"
+    # The last check: the brand's rules may have changed since the proposal was decided.
+    if publication.brand_id not in rules:
+        rules[publication.brand_id] = await lint_rules(session, publication.brand_id)
+    if raw_variables(text) or proposal.blocked or has_errors(lint_text(text, publication.network, location.locale,
+                                                                       rules[publication.brand_id])):
+        publication.status = "failed"
+        publication.error = "The text breaks a rule (an unfilled {variable}, a network limit or the brand's tone): customize it."
+        await session.flush()
+        await _emit_settled(session, publication)
+        return "failed"
+    if account is None or account.status != "active":
+        publication.status, publication.error = "failed", "The account is not connected any more: reconnect it, then reschedule."
+        await session.flush()
+        await _emit_settled(session, publication)
+        return "failed"
+    image_url, image = await _image(session, settings, proposal, revision, publication.network)
+    video, video_type = await _video(session, settings, revision) if publication.network == "youtube" else (None, "")
+    if proposal.blocked:
+        publication.status = "failed"
+        publication.error = "The image breaks a rule (its text does not fit, or cannot be read): fix it, then reschedule."
+        await session.flush()
+        await _emit_settled(session, publication)
+        return "failed"
+    outgoing = OutgoingPost(publication_id=publication.id, network=publication.network, text=text,
+                            image_url=image_url, image=image, video=video, video_type=video_type or "video/mp4",
+                            locale=location.locale,
+                            options=connector_options(publication.network,
+                                                      (revision.options or {}).get(publication.network, {})),
+                            progress=dict(publication.progress or {}),
+                            save_progress=_progress_saver(database, publication.id))
+    return _Ready(publication.id, publication.network, publication.attempt, account, outgoing)
+
+
+async def _send(database: Database, settings: Settings, ready: _Ready, now: datetime | None) -> str:
+    """Send a claimed publication through its account's connector and record what came back."""
+    now = now or utcnow()
+    publication_id, account, outgoing, attempt = ready.publication_id, ready.account, ready.outgoing, ready.attempt
     connector = get_connector(account.connector, database, settings)
     heartbeat = asyncio.create_task(_heartbeat(database, settings, publication_id))
     try:
@@ -385,7 +516,7 @@ async def _publish(database: Database, settings: Settings, publication_id: str, 
     except RateLimited as error:
         # The network asked us to wait: nothing was sent, so this try does not count.
         until = now + timedelta(seconds=error.retry_after)
-        key = f"network:{publication.network}" if error.scope == "network" else f"account:{account.id}"
+        key = f"network:{ready.network}" if error.scope == "network" else f"account:{account.id}"
         async with database.session() as session:
             await cool_down(session, key, until, str(error))
         await _finish(database, publication_id, status="scheduled", due_at=until, attempt=attempt - 1,
@@ -462,11 +593,11 @@ async def reconcile(database: Database, settings: Settings, now: datetime | None
             else:
                 values = {"status": "scheduled", "due_at": now, "queued_at": None}
                 counts["rescheduled"] += 1
-            settled = await session.execute(update(Publication)
-                                            .where(Publication.id == publication.id, Publication.status == "unconfirmed")
-                                            .values(**values).returning(Publication.id))
-            if settled.scalar() is not None and values["status"] in ("published", "failed"):
-                await _emit_settled(session, publication.id)
+            settled = await session.scalar(
+                update(Publication).where(Publication.id == publication.id, Publication.status == "unconfirmed")
+                .values(**values).returning(Publication), execution_options={"synchronize_session": False})
+            if settled is not None and values["status"] in ("published", "failed"):
+                await _emit_settled(session, settled)
     return counts
 
 

@@ -546,17 +546,17 @@ class TestDecisionsWin:
 
 
 @pytest.fixture
-async def fresh_gates():
-    """The per-network gates are made once per worker process from its settings; a test that
+async def fresh_lanes():
+    """The per-network lanes are made once per worker process from its settings; a test that
     changes the cap starts with none, and leaves none behind for the next test."""
-    publishing._gates.pop(asyncio.get_running_loop(), None)
+    publishing._lanes.pop(asyncio.get_running_loop(), None)
     yield
-    publishing._gates.pop(asyncio.get_running_loop(), None)
+    publishing._lanes.pop(asyncio.get_running_loop(), None)
 
 
 class TestConcurrency:
     async def test_no_more_than_the_cap_are_in_flight_on_a_network(self, database, settings, client_as,
-                                                                   fresh_gates):
+                                                                   fresh_lanes):
         brand = await make_brand(database, settings, client_as, locations=10)
         x = XStandIn()
         creates = Requests(x, "POST", "/2/tweets")
