@@ -27,6 +27,7 @@ from hub.stats.report import LOCATION_SORTS, campaign_report
 from hub.stats.report import silent_arms as find_silent_arms
 from hub.stats.scoreboard import location_report as build_location_report
 from hub.stats.scoreboard import network_scoreboard
+from hub.validation import MAX_OFFSET
 
 router = APIRouter(prefix="/api/v1")
 
@@ -145,7 +146,7 @@ async def import_locations(request: Request, actor: ApiActor, session: SessionDe
 @router.get("/locations", tags=["locations"])
 async def list_locations(
     actor: ApiActor, session: SessionDep, tag: str | None = None, region: str | None = None, q: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[LocationRead]:
     """Locations you may see (HQ: all; locals: their own)."""
     rows = await locations.list_locations(session, actor, tag=tag, region=region, q=q, limit=limit, offset=offset)
@@ -283,7 +284,7 @@ async def get_distribution(distribution_id: str, actor: ApiActor, session: Sessi
 async def list_proposals(
     actor: ApiActor, session: SessionDep, status: str | None = None, campaign_id: str | None = None,
     location_id: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """Proposals of the locations you may see, soonest deadline first."""
     rows = await proposals.list_proposals(session, actor, status=status, campaign_id=campaign_id,
@@ -355,7 +356,7 @@ async def silent_arms(actor: ApiActor, session: SessionDep,
 @router.get("/campaigns/{campaign_id}/report", tags=["stats"])
 async def report(campaign_id: str, actor: ApiActor, session: SessionDep,
                  limit: Annotated[int, Query(ge=1, le=1000, description="Rows of the table by location.")] = 100,
-                 offset: Annotated[int, Query(ge=0)] = 0,
+                 offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                  sort: Annotated[str, Query(pattern="^(" + "|".join(LOCATION_SORTS) + ")$",
                                             description="Column the table by location is sorted by.")] = "code",
                  descending: bool = False) -> dict[str, Any]:

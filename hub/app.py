@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hub import queue
 from hub.config import Settings, get_settings
-from hub.db import database_unreachable, get_database
+from hub.db import database_refused_text, database_unreachable, get_database
 from hub.deps import LoginRequired
 from hub.errors import HubError
 from hub.i18n import pick_language, translate
@@ -142,6 +142,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(DBAPIError)
     @app.exception_handler(ConnectionError)
     async def database_down(request: Request, error: Exception):
+        if database_refused_text(error):
+            message = translate("Text cannot contain the NUL character (U+0000): remove it and send again.",
+                                _language(request))
+            if _wants_json(request):
+                return JSONResponse({"detail": message}, status_code=422)
+            from hub.web.pages import error_page
+
+            return error_page(request, 422, message, [])
         if not database_unreachable(error):
             raise error  # a fault of ours: the server error it is
         log.error("web.database_unavailable error=%s", error)

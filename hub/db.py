@@ -152,6 +152,16 @@ def database_unreachable(error: BaseException) -> bool:
             or sqlstate.startswith(_UNREACHABLE_SQLSTATES))
 
 
+# PostgreSQL's text cannot hold the NUL character, whatever the column (SQLSTATE 22021, "invalid byte
+# sequence for encoding UTF8: 0x00"), nor compare with it: such a request is the sender's to fix.
+_TEXT_REFUSED_SQLSTATES = ("22021", "22P05")
+
+
+def database_refused_text(error: BaseException) -> bool:
+    """Whether `error` is the database refusing a character of the text it was given (a NUL)."""
+    return isinstance(error, DBAPIError) and (getattr(error.orig, "sqlstate", None) or "") in _TEXT_REFUSED_SQLSTATES
+
+
 _databases: dict[str, Database] = {}
 
 

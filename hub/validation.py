@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# How far a list may be paged: no table has that many rows, and a larger number than PostgreSQL's
+# bigint (2**63) fails in the database, a server error instead of an empty page.
+MAX_OFFSET = 1_000_000_000
+MAX_PAGE = 1_000_000
+
 
 def only_known(values: Iterable[str], allowed: Iterable[str], what: str) -> list[str]:
     """`values` without repeats; ValueError naming the unknown ones and the allowed list."""

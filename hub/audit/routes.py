@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hub.audit.models import AuditEvent
 from hub.deps import ApiActor, SessionDep, require_hq
+from hub.validation import MAX_OFFSET
 
 router = APIRouter(prefix="/api/v1")
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1")
 async def audit_log(
     actor: ApiActor, session: SessionDep, subject_type: str | None = None, subject_id: str | None = None,
     actor_id: str | None = None, action: str | None = None, since: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """The brand's audit events, newest first (HQ)."""
     require_hq(actor)

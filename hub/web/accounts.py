@@ -15,6 +15,7 @@ from hub.locations import service as locations
 from hub.publishing import accounts
 from hub.publishing.models import NETWORKS
 from hub.templating import is_htmx, render
+from hub.validation import MAX_PAGE
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["locations"])
@@ -105,7 +106,7 @@ async def disconnect(location_id: str, account_id: str, actor: FormActor, sessio
 @pages.get("/network")
 async def octopus(
     request: Request, actor: PageActor, session: SessionDep, region: str = "", network: str = "", health: str = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
     """Every location with its accounts' health and last publication, and the summary bar (HQ only)."""
     if not actor.is_hq:

@@ -14,6 +14,7 @@ from hub.audit.models import AuditEvent
 from hub.deps import PageActor, SessionDep
 from hub.errors import Forbidden
 from hub.templating import is_htmx, render
+from hub.validation import MAX_PAGE
 
 router = APIRouter(include_in_schema=False)
 PAGE = 100
@@ -40,7 +41,7 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
 @router.get("/audit")
 async def audit_page(
     request: Request, actor: PageActor, session: SessionDep, action: str = "", subject_id: str = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
     """The brand's audit events, newest first, filterable by action and subject id, 100 a page."""
     if not actor.is_hq:

@@ -17,6 +17,7 @@ from hub.locations.service import visible_locations
 from hub.proposals import service as proposals
 from hub.proposals.models import PROPOSAL_STATUSES
 from hub.templating import is_htmx, render
+from hub.validation import MAX_PAGE
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -25,7 +26,7 @@ PAGE = 50
 @router.get("/campaigns/{campaign_id}/matrix")
 async def matrix_page(
     request: Request, campaign_id: str, actor: PageActor, session: SessionDep, region: str = "", tag: str = "",
-    country: str = "", status: str = "", page: Annotated[int, Query(ge=1)] = 1,
+    country: str = "", status: str = "", page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
     """Posts × locations, filterable by region, tag, country and status; a cell opens the proposal."""
     if not actor.sees_whole_brand:

@@ -39,6 +39,7 @@ from hub.queue import discard_pending
 from hub.db import utcnow
 from hub.stats.report import campaign_report, silent_arms
 from hub.templating import environment, is_htmx, render
+from hub.validation import MAX_PAGE
 
 router = APIRouter(include_in_schema=False)  # public pages: login, language
 
@@ -421,7 +422,7 @@ async def _campaign_page(request: Request, session: SessionDep, actor: Actor, ca
 @member_pages.get("/campaigns/{campaign_id}")
 async def campaign_page(request: Request, campaign_id: str, actor: PageActor, session: SessionDep,
                         sort: str = "code", direction: Annotated[str, Query(alias="dir")] = "asc",
-                        page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+                        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> HTMLResponse:
     """A campaign: its posts, the new-post form, its report (the table by location sorted and paged by `sort`,
     `dir` and `page`) and every location's proposal."""
     campaign = await campaigns.get_campaign(session, actor, campaign_id)
