@@ -31,7 +31,7 @@ logging.getLogger("httpcore").setLevel(logging.WARNING)
 @functools.cache
 def _tls() -> ssl.SSLContext:
     """The TLS settings of every network call, made once per process: loading the CA bundle takes
-    ~100 ms of CPU, which each new client paid again (once per publication)."""
+    tens of milliseconds of CPU, which each new client paid again (once per publication)."""
     return httpx.create_ssl_context()
 
 
