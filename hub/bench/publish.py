@@ -109,10 +109,12 @@ async def _settled(database: Any, total: int, timeout: float) -> dict[str, int]:
 
 
 async def run(admin_url: str, redis_url: str, locations: int, processes: int, latency: float) -> dict[str, Any]:
+    """Set up the storm (not timed), make it due, wait until it is sent; the report's numbers."""
     from hub.config import get_settings
     from hub.db import get_database, utcnow
     from hub.publishing.models import Publication
     from hub.queue import get_pool
+
     _reach_tests()
     from tests.standins import storm
     from tests.standins.observers import Requests
