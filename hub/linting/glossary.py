@@ -22,7 +22,7 @@ from typing import Any
 
 from hub.brandkit.schemas import EVERY_LOCALE, GlossaryEntry, GlossaryRule
 from hub.linting.findings import finding
-from hub.linting.tone import fold, term_pattern
+from hub.linting.tone import fold, term_matches
 
 # Like tone.banned_term, a finding with a fix has the text it replaces in its `term` value (the one-click fix
 # looks it up again when the text moved).
@@ -42,7 +42,7 @@ def occurrences(term: str, text: str) -> list[Span]:
     if not term.strip():
         return []
     folded, origin = fold(text)
-    return [(origin[match.start()], origin[match.end() - 1] + 1) for match in term_pattern(term).finditer(folded)]
+    return [(origin[match.start()], origin[match.end() - 1] + 1) for match in term_matches(term, folded)]
 
 
 def _same(written: str, term: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from hub.brandkit.schemas import GlossaryEntry, ToneRules
@@ -41,6 +42,12 @@ def phone_numbers(text: str) -> list[re.Match[str]]:
         if 8 <= digits <= 15 and not _DATE.match(match.group()):
             found.append(match)
     return found
+
+
+@lru_cache(maxsize=None)
+def _forbidden(characters: str) -> re.Pattern[str]:
+    """A pattern matching any one of `characters` (none: a pattern that never matches)."""
+    return re.compile(f"[{re.escape(characters)}]" if characters else r"(?!)")
 
 
 def _network_findings(text: str, network: str, locale: str, rules: LintRules) -> list[dict[str, Any]]:
@@ -79,12 +86,11 @@ def _network_findings(text: str, network: str, locale: str, rules: LintRules) ->
                 "network.phone_number", "error", network, locale, match.start(), match.end(),
                 "{network} rejects posts with a phone number: remove {number} (use the call button instead).",
                 fix="", network=facts.label, number=match.group(), source=facts.source))
-    for index, char in enumerate(text):
-        if char in facts.forbidden_characters:
-            findings.append(finding(
-                "network.forbidden_character", "error", network, locale, index, index + 1,
-                "{network} does not accept the character {character}: remove it.", network=facts.label,
-                character=char, source=facts.source))
+    for match in _forbidden(facts.forbidden_characters).finditer(text):
+        findings.append(finding(
+            "network.forbidden_character", "error", network, locale, match.start(), match.end(),
+            "{network} does not accept the character {character}: remove it.", network=facts.label,
+            character=match.group(), source=facts.source))
     if facts.title_max_length is not None:
         title = text.split("\n", 1)[0]
         if len(title) > facts.title_max_length:
