@@ -9,7 +9,8 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.actor import Actor
@@ -19,7 +20,7 @@ from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.brandkit.service import lint_rules
 from hub.campaigns.schemas import Target
 from hub.campaigns.service import lint_post, source_locale
-from hub.db import insert_ignoring_conflicts, new_id, utcnow
+from hub.db import new_id, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.linting.read import finding_read
 from hub.linting.service import LintRules, finding, has_errors, lint_text
@@ -152,46 +153,64 @@ def local_publish_time(revision: PostRevision, timezone: str) -> tuple[datetime 
 
 
 def localize(revision: PostRevision, location: Location, rules: LintRules,
-             slot_values: dict[str, str] | None = None, content: Any = None) -> tuple[dict[str, str], list[dict[str, Any]]]:
+             slot_values: dict[str, str] | None = None, content: Any = None,
+             sources: list[tuple[str, str, str | None]] | None = None) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The revision's text per network for one location (slots and variables filled, signature appended),
-    and its findings; `content` is the translation to write it in (None: HQ's source text)."""
+    and its findings; `content` is the translation to write it in (None: HQ's source text); `sources`,
+    what `localized_sources` gives for the same arguments (the fan-out works them out once per chunk)."""
     values = location_values(location)
     texts: dict[str, str] = {}
     findings: list[dict[str, Any]] = []
-    content = content if content is not None else revision
-    for network in revision.networks:
-        source = fill_slots(translations.text_for(content, network), revision.slots or {}, slot_values)
-        source = with_signature(source, network, rules.tone)
+    for network, source, original in sources or localized_sources(revision, rules, slot_values, content):
         text, missing = fill_variables(source, values, network, location.locale)
         texts[network] = text
         findings.extend(missing)
-        # A translation is checked against the source it translates (the glossary's terms).
-        original = fill_slots(translations.text_for(revision, network), revision.slots or {}) if content is not revision else None
         findings.extend(lint_text(text, network, location.locale, rules, source=original))
     return texts, findings
 
 
+def localized_sources(revision: PostRevision, rules: LintRules, slot_values: dict[str, str] | None = None,
+                      content: Any = None) -> list[tuple[str, str, str | None]]:
+    """Per network of the revision: its text before variables are filled in (slots filled, signature appended)
+    and, for a translation, the source text it translates (the glossary checks the translation against it)."""
+    content = content if content is not None else revision
+    sources = []
+    for network in revision.networks:
+        source = fill_slots(translations.text_for(content, network), revision.slots or {}, slot_values)
+        source = with_signature(source, network, rules.tone)
+        original = (fill_slots(translations.text_for(revision, network), revision.slots or {})
+                    if content is not revision else None)
+        sources.append((network, source, original))
+    return sources
+
+
 async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
     """Create the proposals of one chunk; safe to run twice or concurrently (upsert on revision + location)."""
-    chunk = await session.get(DistributionChunk, chunk_id)
-    if chunk is None or chunk.status == "done":
+    found = (await session.execute(
+        select(DistributionChunk, Distribution, PostRevision, Post, Campaign)
+        .join(Distribution, Distribution.id == DistributionChunk.distribution_id)
+        .join(PostRevision, PostRevision.id == Distribution.post_revision_id)
+        .join(Post, Post.id == PostRevision.post_id)
+        .join(Campaign, Campaign.id == Post.campaign_id)
+        .where(DistributionChunk.id == chunk_id)
+    )).first()
+    if found is None or found.DistributionChunk.status == "done":
         return 0
-    distribution = await session.get(Distribution, chunk.distribution_id)
-    revision = await session.get(PostRevision, distribution.post_revision_id)
-    post = await session.get(Post, revision.post_id)
-    campaign = await session.get(Campaign, post.campaign_id)
+    chunk, distribution, revision, post, campaign = found
     now = utcnow()
-    await session.execute(
-        update(Distribution).where(Distribution.id == distribution.id, Distribution.status == "queued")
-        .values(status="running", started_at=now)
-    )
-    locations = list(await session.scalars(select(Location).where(Location.id.in_(chunk.location_ids))))
+    # The columns the fan-out reads, not Location objects: thousands a second, the ORM's bookkeeping shows.
+    locations = (await session.execute(select(
+        Location.id, Location.name, Location.code, Location.region, Location.variables, Location.locale,
+        Location.timezone, Location.approval_policy,
+    ).where(Location.id.in_(chunk.location_ids)))).all()
     rules = await lint_rules(session, post.brand_id)
-    earlier = await _earlier_proposals(session, post.id, revision.number, chunk.location_ids)
-    # This revision's own proposals, when this run re-localizes them (a translation approved since).
-    current = await _earlier_proposals(session, post.id, revision.number + 1, chunk.location_ids, revision.number)
+    earlier, current = await _live_proposals(session, post.id, revision, chunk.location_ids)
     source = await translations.source_locale_of(session, revision, post.brand_id)
     approved = await translations.approved_translations(session, post.id)
+    # What depends on the post and not on the location, worked out once per chunk.
+    chains: dict[str, tuple[list[str], str | None]] = {}
+    times: dict[str, tuple[datetime | None, list[dict[str, Any]]]] = {}
+    sources: dict[tuple[str | None, tuple[tuple[str, str], ...]], list[tuple[str, str, str | None]]] = {}
     rows = []
     superseded: list[tuple[str, str]] = []
     rewritten: list[str] = []
@@ -203,11 +222,15 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
             continue  # out already, or decided for good (rejected, expired): a new revision does not reopen it
         if mine is not None and (mine_started or mine.status not in REVISABLE):
             continue
-        chain = translations.fallback_chain(location.locale, source, approved)
-        locale = translations.choose(chain, approved, source)
+        if location.locale not in chains:
+            chain = translations.fallback_chain(location.locale, source, approved)
+            chains[location.locale] = chain, translations.choose(chain, approved, source)
+        chain, locale = chains[location.locale]
         slot_values = (mine or previous).slot_values if (mine or previous) is not None else {}
         policy = location.approval_policy or campaign.approval_policy
-        publish_at, time_findings = local_publish_time(revision, location.timezone)
+        if location.timezone not in times:
+            times[location.timezone] = local_publish_time(revision, location.timezone)
+        publish_at, time_findings = times[location.timezone]
         if locale is None:
             # No text in the location's language: it waits for a translation, never the source instead.
             untranslated.add(location.locale)
@@ -221,7 +244,10 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
             continue
         chain = chain[:chain.index(locale) + 1]  # the steps tried, up to the one that has a text
         translation = approved.get(locale)
-        texts, findings = localize(revision, location, rules, slot_values, translation)
+        key = (translation.locale if translation is not None else None, tuple(sorted(slot_values.items())))
+        if key not in sources:
+            sources[key] = localized_sources(revision, rules, slot_values, translation)
+        texts, findings = localize(revision, location, rules, slot_values, translation, sources[key])
         findings.extend(time_findings)
         findings.extend(_translation_findings(location, locale, translation))
         blocked = has_errors(findings)
@@ -255,7 +281,7 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
         await publishing.cancel_scheduled(session, previous_id)
     if rows or rewritten:
         if rows:
-            await session.execute(insert_ignoring_conflicts(session, Proposal, rows, ["post_revision_id", "location_id"]))
+            await session.execute(_new_proposals(session), rows)
         going_out = list(await session.scalars(select(Proposal.id).where(
             Proposal.post_revision_id == revision.id, Proposal.location_id.in_(chunk.location_ids),
             Proposal.status.in_(GOING_OUT),
@@ -268,18 +294,23 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
         .values(status="done", failed=missing, finished_at=now).returning(DistributionChunk.id)
     )
     if flipped.scalar() is not None:
-        await session.execute(
+        # The distribution is marked running here, with the chunk's count, not when the chunk starts: that
+        # write would lock its row until the chunk commits, and every other chunk starting meanwhile would wait.
+        counted = (await session.execute(
             update(Distribution).where(Distribution.id == distribution.id)
-            .values(done=Distribution.done + len(locations), failed=Distribution.failed + missing)
-        )
+            .values(done=Distribution.done + len(locations), failed=Distribution.failed + missing,
+                    status=case((Distribution.status == "queued", "running"), else_=Distribution.status),
+                    started_at=func.coalesce(Distribution.started_at, now))
+            .returning(Distribution.done + Distribution.failed >= Distribution.total)
+        )).scalar()
         finished = await session.execute(
             update(Distribution)
             .where(Distribution.id == distribution.id, Distribution.status != "done",
                    Distribution.done + Distribution.failed >= Distribution.total)
             .values(status="done", finished_at=now)
             .returning(Distribution.id)
-        )
-        if finished.scalar() is not None:
+        ) if counted else None
+        if finished is not None and finished.scalar() is not None:
             done = await session.get(Distribution, distribution.id, populate_existing=True)
             await webhooks.emit(session, done.brand_id, "distribution.completed", *webhooks.distribution_completed(done))
     return len(locations)
@@ -299,19 +330,32 @@ async def redistribute_revision(session: AsyncSession, actor: Actor, post: Post,
 REVISABLE = ("pending", "approved", "auto_approved", "customized", "needs_translation")
 
 
-async def _earlier_proposals(session: AsyncSession, post_id: str, revision: int,
-                             location_ids: list[str], since: int = 0) -> dict[str, tuple[Proposal, bool]]:
-    """Each location's live proposal of an earlier revision of the post (from revision `since` on), and
-    whether it already started going out (then it stays as it is)."""
+async def _live_proposals(session: AsyncSession, post_id: str, revision: PostRevision, location_ids: list[str]
+                          ) -> tuple[dict[str, tuple[Proposal, bool]], dict[str, tuple[Proposal, bool]]]:
+    """Each location's live proposal of an earlier revision of the post (the latest), and of this revision
+    (when this run re-localizes them: a translation approved since); each with whether it already started
+    going out (then it stays as it is)."""
+    # By revision id, so each (revision, location) is a probe of the proposals' unique index.
+    revision_ids = select(PostRevision.id).where(PostRevision.post_id == post_id,
+                                                 PostRevision.number <= revision.number)
     rows = list(await session.scalars(select(Proposal).where(
-        Proposal.post_id == post_id, Proposal.location_id.in_(location_ids), Proposal.revision < revision,
-        Proposal.revision >= since, Proposal.status != "superseded",
+        Proposal.post_revision_id.in_(revision_ids), Proposal.location_id.in_(location_ids),
+        Proposal.status != "superseded",
     ).order_by(Proposal.revision)))
     started = set(await session.scalars(select(Publication.proposal_id).where(
         Publication.proposal_id.in_([row.id for row in rows]),
         Publication.status.in_(("publishing", "published", "unconfirmed")),
     ))) if rows else set()
-    return {row.location_id: (row, row.id in started) for row in rows}
+    earlier = {row.location_id: (row, row.id in started) for row in rows if row.revision < revision.number}
+    current = {row.location_id: (row, row.id in started) for row in rows if row.revision == revision.number}
+    return earlier, current
+
+
+def _new_proposals(session: AsyncSession):
+    """The insert of a chunk's proposals, skipping any a concurrent run of the chunk made first; executed with
+    the rows as parameters, so it is compiled once and sent in batches (not one statement of 250 rows' values)."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    return insert(Proposal.__table__).on_conflict_do_nothing(index_elements=["post_revision_id", "location_id"])
 
 
 def _awaiting_translation(post: Post, campaign: Campaign, revision: PostRevision, distribution: Distribution,
