@@ -7,6 +7,7 @@ Job ids are deterministic, so a job enqueued twice while the first is queued run
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 log = logging.getLogger("pieuvre.queue")
 
 _PENDING = "pieuvre.pending_jobs"
+SEND_BATCH = 100
 
 
 @dataclass
@@ -47,8 +49,11 @@ async def send_pending(session: AsyncSession) -> None:
     if not jobs:
         return
     pool = await get_pool()
-    for job in jobs:
-        await pool.enqueue_job(job.name, *job.args, _job_id=job.job_id, **job.kwargs)
+    # A hundred at a time, concurrently: one by one, the 400 chunks of a distribution to 100,000 locations
+    # would wait for 1,200 round trips to Redis (each enqueue is three).
+    for start in range(0, len(jobs), SEND_BATCH):
+        await asyncio.gather(*(pool.enqueue_job(job.name, *job.args, _job_id=job.job_id, **job.kwargs)
+                               for job in jobs[start:start + SEND_BATCH]))
 
 
 def redis_settings(url: str | None = None) -> RedisSettings:
