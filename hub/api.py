@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hub.accounts import service as accounts
+from hub.accounts import throttle
 from hub.brands import service as brands
 from hub.brandkit import service as brandkit
 from hub.brandkit.schemas import BrandKitData
 from hub.brandkit.service import lint_rules
 from hub.campaigns import service as campaigns
 from hub.campaigns.schemas import CampaignCreate, CampaignRead, DistributeRequest, PostCreate, PostRead
-from hub.deps import ApiActor, SessionDep, require_brand, require_hq
+from hub.deps import ApiActor, SessionDep, client_address, require_brand, require_hq
 from hub.errors import Forbidden, Invalid, UnsupportedMedia
 from hub.linting.read import finding_read
 from hub.locations import service as locations
@@ -82,9 +83,10 @@ class RejectRequest(BaseModel):
 
 
 @router.post("/auth/token", tags=["auth"])
-async def issue_token(data: TokenRequest, session: SessionDep) -> dict[str, Any]:
-    """Exchange an e-mail and password for a bearer token."""
-    user = await accounts.authenticate(session, data.email, data.password)
+async def issue_token(data: TokenRequest, request: Request, session: SessionDep) -> dict[str, Any]:
+    """Exchange an e-mail and password for a bearer token (429 with Retry-After after too many failures)."""
+    user = await throttle.authenticate(session, request.app.state.settings, data.email, data.password,
+                                       client_address(request))
     secret, row = await accounts.open_session(session, user, "api", accounts.API_TOKEN_DAYS)
     return {"token": secret, "token_type": "bearer", "expires_at": row.expires_at}
 

@@ -45,7 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await queue.close_pools()
 
-    app = FastAPI(title="Pieuvre", version="0.1.0", lifespan=lifespan,
+    # No /docs nor /redoc: FastAPI's pages load their scripts from a CDN and run inline ones, which the
+    # Content-Security-Policy below refuses. /openapi.json describes the API for any tool.
+    app = FastAPI(title="Pieuvre", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Franchise content-distribution hub: HQ drafts, every location publishes.")
     app.state.settings = settings
     app.state.database = get_database(settings.database_url)
@@ -111,10 +113,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             body = {"detail": message}
             if error.errors:
                 body["errors"] = error.errors
-            return JSONResponse(body, status_code=error.status_code)
+            return JSONResponse(body, status_code=error.status_code, headers=error.headers)
         from hub.web.pages import error_page
 
-        return error_page(request, error.status_code, message, error.errors)
+        response = error_page(request, error.status_code, message, error.errors)
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     var_dir: Path = Path("./var")
     cookie_secure: bool = False
     session_days: int = 14
+    # Failed logins (login form and API token) allowed per e-mail and per client address within the
+    # window, after which both answer 429 until the window ends (hub/accounts/throttle.py). Behind a
+    # proxy, the client address is the one uvicorn reads from X-Forwarded-For (FORWARDED_ALLOW_IPS).
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_throttle_window: str = "15m"
 
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None
@@ -155,7 +161,7 @@ class Settings(BaseSettings):
             parse_duration(part)
         return value
 
-    @field_validator("public_link_ttl", "publish_stuck_after", "token_refresh_ahead")
+    @field_validator("public_link_ttl", "publish_stuck_after", "token_refresh_ahead", "login_throttle_window")
     @classmethod
     def _check_duration(cls, value: str) -> str:
         parse_duration(value)

@@ -17,6 +17,11 @@ from hub.i18n import pick_language
 SESSION_COOKIE = "pieuvre_session"
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from (behind a trusted proxy, the one it forwarded)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session committed when the route returns, before the response leaves."""
     async with request.app.state.database.session() as session:

@@ -9,6 +9,8 @@ class HubError(Exception):
     """An error shown to the user; `message` is an English msgid translated when shown."""
 
     status_code = 400
+    # HTTP headers the answer carries besides the message (e.g. Retry-After).
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str, /, *, errors: list[dict[str, Any]] | None = None, **values: Any) -> None:
         super().__init__(message.format(**values) if values else message)

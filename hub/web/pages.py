@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from hub.accounts import service as accounts
+from hub.accounts import throttle
 from hub.accounts.actor import Actor
 from hub.accounts.security import new_secret, same
 from hub.campaigns import service as campaigns
@@ -20,7 +21,7 @@ from hub.campaigns.models import APPROVAL_POLICIES, OBJECTIVES, Campaign
 from hub.campaigns.schemas import GBP_ACTIONS, GBP_TOPICS, IMAGE_TEXT_ZONES, CampaignCreate, PostCreate, Target
 from hub.comments import service as comments
 from hub.reviews import service as reviews
-from hub.deps import SESSION_COOKIE, FormActor, PageActor, SessionDep, require_hq
+from hub.deps import SESSION_COOKIE, FormActor, PageActor, SessionDep, client_address, require_hq
 from hub.errors import Forbidden, HubError, Unauthorized
 from hub.i18n import Translator, pick_language
 from hub.linting.networks import NETWORK_RULES
@@ -237,15 +238,21 @@ async def login(request: Request, session: SessionDep) -> Response:
     if not cookie_token or not sent_token or not same(cookie_token, sent_token):
         return _login_form(request, email=email, next_url=next_url, status_code=403,
                            error=_("This form has expired or did not come from Pieuvre: reload the page and try again."))
+    settings = request.app.state.settings
     try:
-        user = await accounts.authenticate(session, email, str(form.get("password") or ""))
+        user = await throttle.authenticate(session, settings, email, str(form.get("password") or ""),
+                                           client_address(request))
     except Unauthorized as error:
         return _login_form(request, email=email, next_url=next_url, status_code=401, error=_(error.message))
+    except throttle.TooManyLogins as error:
+        response = _login_form(request, email=email, next_url=next_url, status_code=429,
+                               error=_(error.message, **error.values))
+        response.headers.update(error.headers)
+        return response
     # Rotate: whatever session this browser had ends, and the new one gets a fresh secret.
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:
         await accounts.close_session(session, previous)
-    settings = request.app.state.settings
     secret, _row = await accounts.open_session(session, user, "web", settings.session_days)
     response = _see_other(next_url)
     response.set_cookie(SESSION_COOKIE, secret, max_age=settings.session_days * 86400, path="/", httponly=True,

@@ -75,9 +75,6 @@ RULES: dict[tuple[str, str], Rule] = {
     # ------------------------------------------------------------ public, and the app's own
     ("GET", "/healthz"): Rule("public", 200),
     ("GET", "/openapi.json"): Rule("public", 200),
-    ("GET", "/docs"): Rule("public", 200),
-    ("GET", "/docs/oauth2-redirect"): Rule("public", 200),
-    ("GET", "/redoc"): Rule("public", 200),
     ("GET", "/static/{path}"): Rule("public", 200),
     ("GET", "/login"): Rule("public", 200),
     ("POST", "/login"): Rule("public", 303),
