@@ -215,7 +215,9 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
     superseded: list[tuple[str, str]] = []
     rewritten: list[str] = []
     untranslated: set[str] = set()
-    for location in locations:
+    # HQ withdrew the post while it was being sent: the chunk completes without giving it to anyone.
+    receiving = [] if post.status == "withdrawn" else locations
+    for location in receiving:
         previous, started = earlier.get(location.id, (None, False))
         mine, mine_started = current.get(location.id, (None, False))
         if previous is not None and (started or previous.status not in REVISABLE):

@@ -59,3 +59,22 @@ async def test_only_hq_withdraws_a_post(database, settings, client_as):
     response = await local.post(f"/api/v1/posts/{post['id']}/withdraw")
     assert response.status_code == 404, response.text  # a location does not see HQ's posts
     assert await _statuses(database, Publication, Publication.status) == ["scheduled"]
+
+
+async def test_a_post_withdrawn_while_it_is_being_sent_reaches_no_more_locations(database, settings, client_as):
+    network = await make_network(database, settings, locations=3, networks=("facebook",))
+    hq = await client_as(network.hq_email, PASSWORD)
+    campaign = (await hq.post("/api/v1/campaigns", json={"name": "C", "approval_policy": "auto_publish"})).json()
+    post = (await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts",
+                          json={"body": "Soldes à {city}", "networks": ["facebook"]})).json()
+    distribution_id = (await hq.post(f"/api/v1/posts/{post['id']}/distribute", json={})).json()["distribution_id"]
+    # Withdrawn before the fan-out job ran.
+    assert (await hq.post(f"/api/v1/posts/{post['id']}/withdraw")).json()["withdrawn"] == 0
+    async with database.session() as session:
+        [chunk_id] = await session.scalars(select(DistributionChunk.id))
+    async with database.session() as session:
+        await fan_out_chunk(session, chunk_id)
+    assert await _statuses(database, Proposal, Proposal.status) == []
+    assert await _statuses(database, Publication, Publication.status) == []
+    progress = (await hq.get(f"/api/v1/distributions/{distribution_id}")).json()
+    assert (progress["status"], progress["done"], progress["failed"]) == ("done", 3, 0)
