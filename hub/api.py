@@ -142,7 +142,12 @@ async def import_locations(request: Request, actor: ApiActor, session: SessionDe
     require_hq(actor)
     if not request.headers.get("content-type", "").startswith("text/csv"):
         raise UnsupportedMedia("Send the file with 'Content-Type: text/csv'.")
-    return await locations.import_locations(session, actor.brand_id, await request.body())
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > locations.MAX_IMPORT_BYTES:
+            break  # enough to refuse the file: the rest of it is never held in memory
+    return await locations.import_locations(session, actor.brand_id, bytes(body))
 
 
 @router.get("/locations", tags=["locations"])

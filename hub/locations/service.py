@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -85,6 +86,17 @@ async def create_location(session: AsyncSession, brand_id: str, data: LocationCr
     return location
 
 
+def _records(reader: csv.DictReader, errors: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The reader's records until one cannot be read as CSV, which is recorded as an error of its line."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        # A quote left open swallows the lines after it into one huge cell (the reader stops past 128 KB).
+        # The reader counts the lines it finished: the unreadable record starts on the next one.
+        errors.append({"line": reader.line_num + 1, "field": "",
+                       "message": f"this line cannot be read as CSV ({error}): check its quotes and separators"})
+
+
 def parse_locations_csv(raw: bytes) -> tuple[list[LocationCreate], list[dict[str, Any]]]:
     """Read a locations CSV: the rows it describes, and every error with its line and field.
 
@@ -111,7 +123,7 @@ def parse_locations_csv(raw: bytes) -> tuple[list[LocationCreate], list[dict[str
     reader.fieldnames = header
     rows: list[LocationCreate] = []
     seen: dict[str, int] = {}
-    for record in reader:
+    for record in _records(reader, errors):
         # The physical line (header = 1): blank lines, which DictReader skips, still count.
         index = reader.line_num
         if None in record:

@@ -27,6 +27,7 @@ from hub.db import new_id, upsert, utcnow
 from hub.errors import HubError, Invalid, NotFound, UnsupportedMedia
 from hub.media import render as renderer
 from hub.media.models import BrandFont, Media
+from hub.media.polyglot import image_extra, video_extra
 from hub.media.storage import Storage
 from hub.proposals.localize import fill_variables, location_values
 from hub.proposals.models import Proposal, ProposalImage
@@ -75,6 +76,10 @@ def clean_image(raw: bytes, settings: Settings) -> CleanImage:
                                "export it as JPEG or PNG.") from None
     except (OSError, SyntaxError, ValueError):
         raise Invalid("The image is damaged or truncated: export it again and send the new file.") from None
+    other = image_extra(raw, kind)
+    if other:
+        raise UnsupportedMedia("This image also carries another file ({other}) in its metadata or after its end: open "
+                               "it in an image editor and export it again as JPEG or PNG.", other=other)
     image = ImageOps.exif_transpose(image)
     output = io.BytesIO()
     icc = image.info.get("icc_profile")
@@ -104,6 +109,12 @@ def checked_video(raw: bytes, settings: Settings) -> CleanImage:
     content_type = video_type(raw)
     if content_type is None:
         raise UnsupportedMedia("This file is not an MP4, MOV or WebM video: export it as MP4.")
+    other, cut = video_extra(raw, content_type)
+    if cut:
+        raise Invalid("The video is cut short: its end is missing. Export it again and send the whole file.")
+    if other:
+        raise UnsupportedMedia("This video also carries another file ({other}) outside its images and sound: "
+                               "export it again as MP4.", other=other)
     return CleanImage(raw, content_type, 0, 0)
 
 

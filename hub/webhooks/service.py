@@ -35,7 +35,10 @@ log = logging.getLogger("pieuvre.webhooks")
 
 DELIVER_JOB = "webhooks.deliver"
 MAX_ATTEMPTS = 8
+# Each network step (connect, each read) of an attempt; the whole attempt, however slowly the receiver
+# drips its answer, ends well within CLAIM_LEASE, so no other worker takes the delivery meanwhile.
 TIMEOUT_SECONDS = 5.0
+ATTEMPT_SECONDS = 15.0
 MIN_SECRET_LENGTH = 16
 # A claimed attempt holds the delivery this long; a worker that died mid-send frees it after that.
 CLAIM_LEASE = timedelta(minutes=2)
@@ -101,15 +104,61 @@ def check_url(url: str, allow_private: bool) -> list[dict[str, str]]:
     return []
 
 
-async def _resolves_to_private(host: str) -> bool:
-    """True when any address of `host` is not public (checked at each delivery: DNS may change)."""
-    if _host_is_private_literal(host):
-        return True
+async def _addresses(host: str, allow_private: bool) -> tuple[list[str], str | None]:
+    """The addresses of `host`, resolved at each delivery (DNS may change), and the reason not to send when
+    there is none or when any of them is not public."""
+    refused = f"Refused: {host} resolves to a private, loopback or link-local address."
+    if not allow_private and _host_is_private_literal(host):
+        return [], refused
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return False  # unresolvable: the request fails on its own, with a clearer error
-    return any(_is_private(str(info[4][0])) for info in infos)
+    except OSError as failure:
+        return [], f"Could not find the address of {host}: {failure}"
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not allow_private and any(_is_private(address) for address in addresses):
+        return [], refused
+    return addresses, None
+
+
+async def _post(url: str, body: bytes, headers: dict[str, str], allow_private: bool) -> tuple[int | None, str | None]:
+    """POST a delivery: the receiver's status code, and the error when it is not a success.
+
+    The request goes to the very addresses that were checked: the URL's host is resolved once and the
+    connection made to its address, with the name kept in the Host header and for TLS. Resolving it again
+    to connect would let a name that answers a public address to the check and a private one a moment later
+    (DNS rebinding) reach the server's own network. Redirects are not followed; only the first bytes of
+    the answer are read, within ATTEMPT_SECONDS.
+    """
+    target = httpx.URL(url)
+    host = target.raw_host.decode("ascii")
+    addresses, error = await _addresses(host, allow_private)
+    if error:
+        return None, error
+    headers = {**headers, "Host": target.netloc.decode("ascii")}
+    try:
+        async with asyncio.timeout(ATTEMPT_SECONDS), \
+                httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+            for address in addresses:
+                try:
+                    async with client.stream("POST", target.copy_with(host=address), content=body, headers=headers,
+                                             extensions={"sni_hostname": host}) as response:
+                        excerpt = b""
+                        async for chunk in response.aiter_bytes():
+                            excerpt += chunk
+                            if len(excerpt) >= ERROR_EXCERPT:
+                                break
+                    break
+                except httpx.ConnectError:
+                    if address == addresses[-1]:
+                        raise  # nothing was sent to this address: the next one is tried, as browsers do
+    except httpx.HTTPError as failure:
+        return None, f"{type(failure).__name__}: {failure}"[:ERROR_EXCERPT]
+    except TimeoutError:
+        return None, f"No complete answer within {ATTEMPT_SECONDS:g} s."
+    if not 200 <= response.status_code < 300:
+        text = excerpt[:ERROR_EXCERPT].decode(response.encoding or "utf-8", errors="replace")
+        return response.status_code, f"HTTP {response.status_code}: {text}"
+    return response.status_code, None
 
 
 # ---------------------------------------------------------------- registering
@@ -332,24 +381,11 @@ async def deliver(database: Database, settings: Settings, delivery_id: str, now:
         body = delivery_body(delivery)
         url, secret = webhook.url, _cipher(settings).decrypt(webhook.secret_encrypted.encode()).decode()
         event = delivery.event
-    status_code: int | None = None
-    error: str | None = None
-    host = urlsplit(url).hostname or ""
-    if not settings.webhooks_allow_private and await _resolves_to_private(host):
-        error = f"Refused: {host} resolves to a private, loopback or link-local address."
-    else:
-        timestamp = int(utcnow().timestamp())
-        headers = {"Content-Type": "application/json", "User-Agent": "Pieuvre-Webhooks/1",
-                   "X-Pieuvre-Event": event, "X-Pieuvre-Delivery": delivery_id,
-                   "X-Pieuvre-Timestamp": str(timestamp), "X-Pieuvre-Signature": signature(secret, timestamp, body)}
-        try:
-            async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
-                response = await client.post(url, content=body, headers=headers)
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}: {response.text[:ERROR_EXCERPT]}"
-        except httpx.HTTPError as failure:
-            error = f"{type(failure).__name__}: {failure}"[:ERROR_EXCERPT]
+    timestamp = int(utcnow().timestamp())
+    headers = {"Content-Type": "application/json", "User-Agent": "Pieuvre-Webhooks/1",
+               "X-Pieuvre-Event": event, "X-Pieuvre-Delivery": delivery_id,
+               "X-Pieuvre-Timestamp": str(timestamp), "X-Pieuvre-Signature": signature(secret, timestamp, body)}
+    status_code, error = await _post(url, body, headers, settings.webhooks_allow_private)
     finished = utcnow()
     values: dict[str, Any] = {"last_status_code": status_code, "last_error": error}
     if error is None:
