@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 
 from hub.i18n import (Translator, dir_of, format_date, format_datetime, format_number, format_percent,
                       format_time)
+from hub.validation import is_web_link
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -65,6 +66,8 @@ def _percent(context, ratio: float | None, digits: int = 0) -> str:
 environment.filters.update(when=_when, datetime=_when, date=_date, time=_time, number=_number, percent=_percent)
 # `dir_of(location.locale)`: "rtl" or "ltr", for `dir` next to `lang` wherever a location's text is shown.
 environment.globals["dir_of"] = dir_of
+# `{% if url is web_link %}<a href="{{ url }}">`: only http(s) URLs become links.
+environment.tests["web_link"] = is_web_link
 
 
 def is_htmx(request: Request) -> bool:

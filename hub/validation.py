@@ -18,3 +18,9 @@ def only_known(values: Iterable[str], allowed: Iterable[str], what: str) -> list
     if unknown:
         raise ValueError(f"unknown {what}(s) {', '.join(unknown)}: use {', '.join(allowed)}")
     return values
+
+
+def is_web_link(url: str | None) -> bool:
+    """Whether `url` is an http(s) link, the only kind a page turns into a link: a `javascript:` or `data:`
+    URL (from a network's answer, say) would run or show something of its own when clicked."""
+    return bool(url) and url.lower().startswith(("https://", "http://"))

@@ -163,8 +163,8 @@ class TestMediaLibrary:
         await stored_nothing(database, settings)
 
     @pytest.mark.parametrize("case", ["svg with a script", "gif that is also html", "truncated png",
-                                      "decompression bomb", "jpeg with html in a comment", "png with a pdf after its end",
-                                      "mp4 with a zip after its end", "mp4 cut short"])
+                                      "decompression bomb", "jpeg with html in a comment",
+                                      "png with a pdf after its end", "mp4 with a zip after its end", "mp4 cut short"])
     async def test_the_library_page_names_the_file_and_the_reason_and_keeps_nothing(
             self, database, settings, network, web_client, case):
         name, data, status, words = bad_file(case)
@@ -183,7 +183,8 @@ class TestMediaLibrary:
         name, data, status, words = bad_file(case)
         client = await web_client(network.hq_email)
         token = csrf_of((await client.get("/brand-kit")).text)
-        answer = await client.post("/brand-kit/logo", data={"csrf_token": token}, files={"file": (name, data, "image/png")})
+        answer = await client.post("/brand-kit/logo", data={"csrf_token": token},
+                                   files={"file": (name, data, "image/png")})
         assert answer.status_code == status
         assert words in answer.text
         async with database.session() as session:
@@ -217,7 +218,8 @@ class TestMediaLibrary:
     async def test_an_extreme_aspect_ratio_renders_without_error(self, database, settings, network, client_as):
         """A 20,000 × 2 picture is within the pixel limit: it goes in and renders into every network's image."""
         client = await client_as(network.hq_email, PASSWORD)
-        answer = await client.post("/api/v1/media", files={"file": ("strip.png", image("PNG", (20000, 2)), "image/png")})
+        strip = image("PNG", (20000, 2))
+        answer = await client.post("/api/v1/media", files={"file": ("strip.png", strip, "image/png")})
         assert answer.status_code == 201, answer.text
         campaign = (await client.post("/api/v1/campaigns", json={"name": "Bandeau"})).json()
         post = await client.post(f"/api/v1/campaigns/{campaign['id']}/posts", json={

@@ -22,6 +22,7 @@ from hub.publishing.connectors.base import (
 from hub.publishing.connectors.google import GoogleConnector, GoogleError
 from hub.publishing.connectors.http import body, client, send
 from hub.publishing.models import SocialAccount
+from hub.validation import is_web_link
 
 TOPIC_TYPES = ("STANDARD", "EVENT", "OFFER", "ALERT")
 ACTION_TYPES = ("BOOK", "ORDER", "SHOP", "LEARN_MORE", "SIGN_UP", "CALL")
@@ -173,7 +174,9 @@ class GoogleBusinessConnector(GoogleConnector):
         self.raise_for_error(answer, creates=creates, step=step)
 
     def _published(self, local_post: dict[str, Any]) -> PublishedPost:
-        return PublishedPost(external_id=local_post["name"], url=local_post.get("searchUrl") or "",
+        # The link shown to people is the answer's: only an http(s) one is kept.
+        link = local_post.get("searchUrl")
+        return PublishedPost(external_id=local_post["name"], url=link if is_web_link(link) else "",
                              published_at=_time(local_post.get("createTime"), default=utcnow()))
 
 
