@@ -18,6 +18,7 @@ from hub.db import database_refused_text, database_unreachable, get_database
 from hub.deps import LoginRequired
 from hub.errors import HubError
 from hub.i18n import pick_language, translate
+from hub.logs import redact_secrets_in_logs
 
 log = logging.getLogger("pieuvre.app")
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -35,6 +36,7 @@ def _language(request: Request) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for these settings (default: the environment's)."""
     settings = settings or get_settings()
+    redact_secrets_in_logs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

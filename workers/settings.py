@@ -13,6 +13,7 @@ from redis import exceptions as redis_errors
 
 from hub.config import get_settings
 from hub.db import database_unreachable, get_database
+from hub.logs import redact_secrets_in_logs
 from hub.queue import redis_settings
 from workers import accounts, approvals, fanout, notifications, publishing, render, stats, webhooks
 
@@ -62,6 +63,7 @@ def retried_while_database_down(task: Callable[..., Awaitable[Any]]) -> Callable
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    redact_secrets_in_logs()
     settings = get_settings()
     ctx["settings"] = settings
     ctx["database"] = get_database(settings.database_url)
