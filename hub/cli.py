@@ -52,6 +52,30 @@ def bench_publish(
     report(asyncio.run(publish.run(pg, redis, locations, processes, latency)))
 
 
+@bench.command("fanout")
+def bench_fanout(
+    locations: int = typer.Option(10_000, help="Locations the post goes to."),
+    networks: int = typer.Option(4, min=1, max=5, help="Networks of the post, in this order: Facebook, Instagram, "
+                                                       "LinkedIn, X, Google Business Profile."),
+    processes: int = typer.Option(2, min=1, help="Worker processes (`pieuvre worker`)."),
+    compare_processes: bool = typer.Option(False, help="Run with 1 then 2 worker processes and print the gain of "
+                                                       "the second (instead of one run with --processes)."),
+    pg: str = typer.Option(BENCH_PG, help="PostgreSQL URL of a database the bench may create others from."),
+    redis: str = typer.Option("redis://127.0.0.1:6379/0",
+                              help="Redis URL of a database nothing else uses (the tests use 1 to 15): the bench "
+                                   "flushes it, and another run's workers on it would take this run's jobs."),
+) -> None:
+    """Send one post to N locations through the API and time it until the workers are done, against a bulk
+    insert of the same rows."""
+    from hub.bench import fanout
+    from hub.bench.common import report
+
+    def log(message: str) -> None:
+        typer.echo(message, err=True)
+
+    report(asyncio.run(fanout.run(pg, redis, locations, networks, [1, 2] if compare_processes else [processes], log)))
+
+
 @bench.command("report")
 def bench_report(
     locations: int = typer.Option(10_000, help="Locations of the brand (in ~20 regions)."),
