@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, IdMixin
@@ -72,3 +72,39 @@ class LocationScore(Base):
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
     computed_at: Mapped[datetime]
     data: Mapped[dict[str, Any]] = mapped_column()
+
+
+class CampaignFigures(Base):
+    """A campaign's report as last computed (funnel, adoption, tables by network and region) and the fingerprint
+    of the proposals and publications it was computed from: a report is recomputed only when that changed."""
+
+    __tablename__ = "campaign_figures"
+
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column()
+
+
+class CampaignLocationFigures(Base):
+    """One row of a campaign's table by location, stored with its campaign's figures so that a page of it is
+    sorted and cut from 10,000 stored rows rather than aggregated from the proposals and publications."""
+
+    __tablename__ = "campaign_location_figures"
+
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed alone too: deleting a location finds its rows in every campaign.
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(100))
+    proposals: Mapped[int] = mapped_column(Integer)
+    statuses: Mapped[dict[str, Any]] = mapped_column()
+    published: Mapped[int] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    reach: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    engagements: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    engagement_rate: Mapped[float | None] = mapped_column(Float, default=None)
+    with_stats: Mapped[int] = mapped_column(Integer)
