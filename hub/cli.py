@@ -101,6 +101,37 @@ def bench_report(
     report(asyncio.run(bench.run(pg, redis, sizes, clients, seconds, web_processes, reuse, database, log)))
 
 
+@bench.command("web")
+def bench_web(
+    locations: int = typer.Option(10_000, help="Locations of the brand (in ~20 regions), each with its manager."),
+    proposals: int = typer.Option(1_000_000, help="Proposals: one campaign per N locations, over the last 12 months."),
+    snapshots: int = typer.Option(5_000_000, help="Stat snapshots (readings of the publications' counters)."),
+    clients: int = typer.Option(16, help="Concurrent clients, in a process of their own."),
+    seconds: float = typer.Option(30, help="Seconds measured per endpoint, after a warm-up of a quarter of it "
+                                              "(5 s at most)."),
+    web_processes: int = typer.Option(1, help="Web processes (`pieuvre serve --workers`; production runs 1)."),
+    managers: int = typer.Option(50, min=1, help="Local managers logged in; each location page is asked as one of "
+                                                 "them, drawn at random."),
+    pg: str = typer.Option(BENCH_PG, help="PostgreSQL URL of a database the bench may create others from."),
+    redis: str = typer.Option(BENCH_REDIS, help="Redis URL (the web app's queue)."),
+    database: str = typer.Option("pieuvre_bench_report", help="Name of the database: by default the one "
+                                                              "`pieuvre bench report` loads."),
+    reuse: bool = typer.Option(True, help="Keep the database if it already holds these sizes; --no-reuse (or "
+                                          "other sizes) loads it afresh as `pieuvre bench report` does."),
+) -> None:
+    """On the report bench's year of a 10,000-location brand, measure the inbox and a proposal page as local
+    managers, the approval matrix and the campaign report as HQ."""
+    from hub.bench import web
+    from hub.bench.common import report
+    from hub.bench.report import Sizes
+
+    def log(message: str) -> None:
+        typer.echo(message, err=True)
+
+    sizes = Sizes(locations=locations, proposals=proposals, snapshots=snapshots)
+    report(asyncio.run(web.run(pg, redis, sizes, clients, seconds, web_processes, managers, reuse, database, log)))
+
+
 i18n = typer.Typer(help="The UI's translations: gettext catalogues in hub/i18n/locales, kept with Babel.",
                    no_args_is_help=True)
 app.add_typer(i18n, name="i18n")

@@ -15,27 +15,18 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import random
-import re
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from multiprocessing import get_context
-from pathlib import Path
 from typing import Any
 
-from hub.bench.common import fresh_database, machine
+from hub.bench.common import (FLOOR_PATH, api_token, app_environment, asyncpg_url, browser_session, database_facts,
+                              fresh_database, machine, measure, start_server, stop_server)
 
 ADMIN_EMAIL = "hq@bench-report.example.org"
 PASSWORD = "bench-password-123"
 GOAL_P95_MS = 250.0
-FLOOR_PATH = "/healthz"
 NETWORK_PAGE = "/network/stats"
 
 # (region, country, locale, time zone, share of the network in %, cities the locations are named after)
@@ -180,7 +171,7 @@ class _Loader:
                 location_id, self.brand_id, code, f"Vélo Bench {city} {index}", kind, name, country, locale, zone,
                 json.dumps({"city": city, "phone": phone}), json.dumps([country.lower(), kind]), None, created))
             user_id = self._id(created)
-            users.append((user_id, f"manager-{code.lower()}@bench-report.example.org", f"Manager {city} {index}",
+            users.append((user_id, manager_email(code), f"Manager {city} {index}",
                           self.password_hash, False, locale[:2] if locale[:2] in ("fr", "en") else None, created))
             memberships.append((self._id(created), user_id, self.brand_id, "local_manager",
                                 json.dumps([location_id]), "[]", created))
@@ -457,6 +448,11 @@ ACCOUNT_DAY_COLUMNS = ("id", "brand_id", "location_id", "social_account_id", "ne
                        "metrics", "simulated", "taken_at")
 
 
+def manager_email(code: str) -> str:
+    """The e-mail of the local manager of the location with this code (their password is PASSWORD)."""
+    return f"manager-{code.lower()}@bench-report.example.org"
+
+
 def _external_account(network: str, rng: random.Random) -> str:
     """An account id shaped like the network's own."""
     return {
@@ -517,16 +513,12 @@ def _reading(network: str, traits: tuple[float, float, float, float], hours: flo
     return {}  # Google Business Profile gives no per-post figures (reference §5)
 
 
-def _asyncpg_url(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 async def _counts(url: str) -> dict[str, int] | None:
     """The loaded sizes of the bench database, or None when it is not there or has no bench brand."""
     import asyncpg
 
     try:
-        connection = await asyncpg.connect(_asyncpg_url(url))
+        connection = await asyncpg.connect(asyncpg_url(url))
     except asyncpg.InvalidCatalogNameError:
         return None
     try:
@@ -555,7 +547,7 @@ async def load(admin_url: str, name: str, sizes: Sizes, log: Any) -> tuple[str, 
         brand, admin = await create_brand(session, "Vélo Bench", ADMIN_EMAIL, PASSWORD, "HQ Bench")
         brand_id, admin_id, password_hash = brand.id, admin.id, admin.password_hash
     await database.dispose()
-    connection = await asyncpg.connect(_asyncpg_url(url))
+    connection = await asyncpg.connect(asyncpg_url(url))
     # The generator keeps every key consistent; skipping the foreign-key triggers makes COPY several times faster.
     await connection.execute("SET session_replication_role = replica")
     loader = _Loader(connection, sizes, brand_id, admin_id, password_hash, get_settings().stats_offset_list, utcnow())
@@ -608,11 +600,11 @@ async def prepare(admin_url: str, name: str, sizes: Sizes, reuse: bool, log: Any
     return await load(admin_url, name, sizes, log)
 
 
-async def _brand(url: str) -> tuple[str, list[str]]:
+async def brand_and_campaigns(url: str) -> tuple[str, list[str]]:
     """The bench brand's id and its campaigns' ids."""
     import asyncpg
 
-    connection = await asyncpg.connect(_asyncpg_url(url))
+    connection = await asyncpg.connect(asyncpg_url(url))
     try:
         brand_id = await connection.fetchval(
             "SELECT brand_id FROM memberships JOIN users ON users.id = memberships.user_id WHERE users.email = $1",
@@ -620,22 +612,6 @@ async def _brand(url: str) -> tuple[str, list[str]]:
         campaign_ids = [row[0] for row in await connection.fetch(
             "SELECT id FROM campaigns WHERE brand_id = $1 ORDER BY created_at", brand_id)]
         return brand_id, campaign_ids
-    finally:
-        await connection.close()
-
-
-async def _database_facts(url: str) -> dict[str, Any]:
-    import asyncpg
-
-    connection = await asyncpg.connect(_asyncpg_url(url))
-    try:
-        return {
-            "engine": "postgresql",
-            "version": await connection.fetchval("SHOW server_version"),
-            "shared_buffers": await connection.fetchval("SHOW shared_buffers"),
-            "work_mem": await connection.fetchval("SHOW work_mem"),
-            "size": await connection.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))"),
-        }
     finally:
         await connection.close()
 
@@ -654,212 +630,40 @@ async def _time_scoreboard(url: str, brand_id: str) -> float:
         await database.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_server(env: dict[str, str], port: int, processes: int, log_path: Path) -> subprocess.Popen:
-    """The app served as `pieuvre serve` serves it (uvicorn, its options), ready to answer when this returns."""
-    import httpx
-
-    with log_path.open("wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "hub.app:create_app", "--factory",
-                                   "--proxy-headers", "--host", "127.0.0.1", "--port", str(port),
-                                   "--workers", str(processes)], env=env, stdout=output, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the web server stopped at start:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{FLOOR_PATH}", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    _stop_server(server)
-    raise RuntimeError(f"the web server did not answer {FLOOR_PATH} within 60 s:\n{log_path.read_text()[-3000:]}")
-
-
-def _stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-
-
-def _log_in(base_url: str) -> tuple[str, str]:
-    """An API token (POST /api/v1/auth/token) and a browser session (the /login form, with its CSRF token)."""
-    import httpx
-
-    from hub.deps import SESSION_COOKIE
-
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        answer = client.post("/api/v1/auth/token", json={"email": ADMIN_EMAIL, "password": PASSWORD})
-        answer.raise_for_status()
-        token = answer.json()["token"]
-        form = client.get("/login")
-        match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        if match is None:
-            raise RuntimeError("the login form has no csrf_token field: update hub/bench/report.py to the new form")
-        answer = client.post("/login", data={"email": ADMIN_EMAIL, "password": PASSWORD,
-                                             "csrf_token": match.group(1), "next": NETWORK_PAGE})
-        if answer.status_code != 303 or SESSION_COOKIE not in client.cookies:
-            raise RuntimeError(f"logging in through /login failed: {answer.status_code} {answer.text[:300]}")
-        return token, client.cookies[SESSION_COOKIE]
-
-
-def drive(port: int, paths: list[str], headers: dict[str, str], clients: int, warmup: float,
-          seconds: float) -> dict[str, Any]:
-    """In a process of its own: `clients` concurrent clients GET random `paths` for warm-up + `seconds`.
-
-    Returns the latencies of the requests started after the warm-up, and the errors among them.
-    """
-    import uvloop
-
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(_drive(port, paths, headers, clients, warmup, seconds))
-
-
-async def _drive(port: int, paths: list[str], headers: dict[str, str], clients: int, warmup: float,
-                 seconds: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors: list[str] = []
-    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    requests = {path: f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}\r\n".encode() for path in paths}
-    measured_from = time.perf_counter() + warmup
-    end = measured_from + seconds
-
-    async def one_client(seed: int) -> None:
-        rng, connection = random.Random(seed), None
-        while (started := time.perf_counter()) < end:
-            path = rng.choice(paths)
-            try:
-                connection = connection or await asyncio.open_connection("127.0.0.1", port)
-                status, body, closes = await _exchange(*connection, requests[path])
-                failure = None if 200 <= status < 300 else f"{status} {path}: {body[:200].decode(errors='replace')}"
-                if closes:
-                    connection[1].close()
-                    connection = None
-            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
-                failure, connection = f"{type(error).__name__} {path}: {error}", None
-            if started >= measured_from:
-                latencies.append(time.perf_counter() - started)
-                if failure:
-                    errors.append(failure)
-        if connection:
-            connection[1].close()
-
-    await asyncio.gather(*(one_client(seed) for seed in range(clients)))
-    return {"latencies": latencies, "errors": errors, "seconds": time.perf_counter() - measured_from}
-
-
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bytes,
-                                                                                                         bool]:
-    """One HTTP/1.1 request on a kept-alive connection: the status, the body, and whether the server closes it.
-
-    A bare client rather than httpx: on a 2-core machine httpx spends ~5 ms per request and, not the
-    server, bounds the floor.
-    """
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head[:-4].split(b"\r\n")
-    status = int(lines[0].split(b" ", 2)[1])
-    fields = {name.strip().lower(): value.strip() for name, _, value in (line.partition(b":") for line in lines[1:])}
-    if b"content-length" in fields:
-        body = await reader.readexactly(int(fields[b"content-length"]))
-    elif fields.get(b"transfer-encoding") == b"chunked":
-        parts = []
-        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-            parts.append(await reader.readexactly(size + 2))
-        await reader.readuntil(b"\r\n")
-        body = b"".join(part[:-2] for part in parts)
-    else:
-        return status, await reader.read(), True
-    return status, body, fields.get(b"connection") == b"close"
-
-
-def _summary(path: str, result: dict[str, Any]) -> dict[str, Any]:
-    latencies = sorted(result["latencies"])
-
-    def percentile(share: float) -> float | None:
-        if not latencies:
-            return None
-        return round(latencies[min(len(latencies) - 1, math.ceil(share * len(latencies)) - 1)] * 1000, 1)
-
-    summary = {
-        "path": path,
-        "requests": len(latencies),
-        "rps": round(len(latencies) / result["seconds"], 1),
-        "p50_ms": percentile(0.50),
-        "p95_ms": percentile(0.95),
-        "p99_ms": percentile(0.99),
-        "max_ms": percentile(1.0),
-        "errors": len(result["errors"]),
-    }
-    if result["errors"]:
-        summary["error_samples"] = result["errors"][:3]
-    return summary
-
-
 async def run(admin_url: str, redis_url: str, sizes: Sizes, clients: int, seconds: float, web_processes: int,
               reuse: bool, database: str, log: Any) -> dict[str, Any]:
     """Load (or reuse), time the scoreboard, then measure the floor, the campaign report and the network page."""
-    from hub.config import get_settings
+    from hub.deps import SESSION_COOKIE
 
-    var_dir = Path(tempfile.mkdtemp(prefix="pieuvre-bench-report-"))
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PIEUVRE_DATABASE_URL": admin_url.rsplit("/", 1)[0] + "/" + database,
-           "PIEUVRE_REDIS_URL": redis_url, "PIEUVRE_VAR_DIR": str(var_dir), "PIEUVRE_BASE_URL": base_url,
-           "PIEUVRE_SECRET_KEY": os.environ.get("PIEUVRE_SECRET_KEY", "bench-secret")}
-    os.environ.update(env)
-    get_settings.cache_clear()
+    env, var_dir, port = app_environment(admin_url, redis_url, database, "pieuvre-bench-report-")
     url, loaded = await prepare(admin_url, database, sizes, reuse, log)
-    brand_id, campaign_ids = await _brand(url)
+    brand_id, campaign_ids = await brand_and_campaigns(url)
     log("timing refresh_scoreboard (the stats worker's computation)")
     scoreboard_seconds = await _time_scoreboard(url, brand_id)
     log(f"refresh_scoreboard: {scoreboard_seconds:.1f} s")
 
-    server = _start_server(env, port, web_processes, var_dir / "server.log")
+    server = start_server(env, port, web_processes, var_dir / "server.log")
     warmup = min(5.0, seconds / 4)
     try:
-        token, session_cookie = _log_in(base_url)
+        base_url = f"http://127.0.0.1:{port}"
         accept = {"Accept-Language": "fr-FR,fr;q=0.9"}
-        api = {**accept, "Authorization": f"Bearer {token}"}
-        browser = {**accept, "Cookie": f"pieuvre_session={session_cookie}"}
-        # name: (path shown, paths drawn from at each request, headers)
+        api = {**accept, "Authorization": f"Bearer {api_token(base_url, ADMIN_EMAIL, PASSWORD)}"}
+        browser = {**accept, "Cookie": f"{SESSION_COOKIE}={browser_session(base_url, ADMIN_EMAIL, PASSWORD)}"}
+        # name: (path shown, requests drawn from at random)
         endpoints = {
-            "floor": (FLOOR_PATH, [FLOOR_PATH], accept),
+            "floor": (FLOOR_PATH, [(FLOOR_PATH, accept)]),
             "campaign_report": ("/api/v1/campaigns/{id}/report",
-                                [f"/api/v1/campaigns/{campaign_id}/report" for campaign_id in campaign_ids], api),
-            "network_page": (NETWORK_PAGE, [NETWORK_PAGE], browser),
+                                [(f"/api/v1/campaigns/{campaign_id}/report", api) for campaign_id in campaign_ids]),
+            "network_page": (NETWORK_PAGE, [(NETWORK_PAGE, browser)]),
         }
-        load_average = {"before": [round(value, 2) for value in os.getloadavg()]}
-        results = {}
-        # The clients run in a process of their own, so they never share the server's event loop.
-        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as clients_process:
-            for name, (shown, paths, headers) in endpoints.items():
-                log(f"measuring {name}: {clients} clients, {warmup:g} s warm-up then {seconds:g} s")
-                result = clients_process.submit(drive, port, paths, headers, clients, warmup, seconds).result()
-                results[name] = _summary(shown, result)
-                if result["errors"]:
-                    log(f"{name}: {len(result['errors'])} error(s); the server's log ends with:\n"
-                        + "\n".join((var_dir / "server.log").read_text().splitlines()[-30:]))
-        load_average["after"] = [round(value, 2) for value in os.getloadavg()]
+        results, load_average = measure(port, endpoints, clients, warmup, seconds, var_dir / "server.log", log)
     finally:
-        _stop_server(server)
-    floor_p95 = results["floor"]["p95_ms"]
-    for name in ("campaign_report", "network_page"):
-        p95 = results[name]["p95_ms"]
-        results[name]["p95_over_floor"] = round(p95 / floor_p95, 1) if p95 and floor_p95 else None
+        stop_server(server)
     measured = [results["campaign_report"], results["network_page"]]
     return {
         "benchmark": "report",
         "machine": {**machine(), "load_average_1_5_15": load_average},
-        "database": await _database_facts(url),
+        "database": await database_facts(url),
         "sizes": {"locations": sizes.locations, "proposals": sizes.proposals, "snapshots": sizes.snapshots,
                   "campaigns": len(campaign_ids)},
         "load": loaded,
