@@ -59,6 +59,8 @@ class Proposal(IdMixin, TimestampMixin, Base):
         UniqueConstraint("post_revision_id", "location_id"),
         Index("ix_proposals_location_status_deadline", "location_id", "status", "deadline"),
         Index("ix_proposals_campaign_status", "campaign_id", "status"),
+        # The approval matrix: a campaign's locations with a live proposal, from the index alone (migration 0009).
+        Index("ix_proposals_campaign_location", "campaign_id", "location_id", postgresql_include=["status"]),
         Index("ix_proposals_status_deadline", "status", "deadline"),
         # The calendars read a brand's schedule by time.
         Index("ix_proposals_brand_publish_at", "brand_id", "publish_at"),

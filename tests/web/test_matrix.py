@@ -45,6 +45,9 @@ async def test_matrix_shows_each_location_against_each_post_and_filters(database
     assert response.status_code == 200
     assert response.text.count('data-testid="cell"') == 8
     assert f'href="/proposals/{first["id"]}"' in response.text
+    # The filters offer each region, country and tag once, though several locations share them.
+    for value in ("north", "south", "FR", "city", "mall"):
+        assert response.text.count(f'<option value="{value}"') == 1, value
     north = await page.get(f"/campaigns/{campaign['id']}/matrix", params={"region": "north"})
     assert north.text.count('data-testid="cell"') == 4  # locations 1 and 3
     rejected = await page.get(f"/campaigns/{campaign['id']}/matrix", params={"status": "rejected"})
