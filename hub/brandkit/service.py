@@ -10,7 +10,9 @@ from hub.audit.service import record
 from hub.brandkit.models import BrandKit
 from hub.brandkit.schemas import BrandKitData
 from hub.db import utcnow
+from hub.errors import Invalid
 from hub.linting.service import LintRules
+from hub.media.models import Media
 
 # The glossary is how the brand speaks in each language: it is kept in the kit's tone column, under this key.
 GLOSSARY_KEY = "glossary"
@@ -29,6 +31,7 @@ async def get_kit(session: AsyncSession, brand_id: str) -> BrandKitData:
 
 async def put_kit(session: AsyncSession, actor: Actor, data: BrandKitData) -> BrandKitData:
     """Replace the brand's kit; the previous one is kept in the audit log."""
+    await _check_logo(session, actor.brand_id, data.logo_media_id)
     row = await session.scalar(select(BrandKit).where(BrandKit.brand_id == actor.brand_id))
     before = {}
     if row is None:
@@ -47,6 +50,17 @@ async def put_kit(session: AsyncSession, actor: Actor, data: BrandKitData) -> Br
     record(session, brand_id=actor.brand_id, actor_id=actor.user.id, action="brand_kit.updated",
            subject_type="brand_kit", subject_id=row.id, before=before, after=dumped)
     return data
+
+
+async def _check_logo(session: AsyncSession, brand_id: str, media_id: str | None) -> None:
+    """The logo must be an image of the brand's own library (an id from another brand is refused)."""
+    if media_id is None:
+        return
+    content_type = await session.scalar(select(Media.content_type).where(Media.id == media_id,
+                                                                         Media.brand_id == brand_id))
+    if content_type is None or not content_type.startswith("image/"):
+        raise Invalid("No image with id {id} in your library: upload it with POST /api/v1/media first.",
+                      id=media_id, errors=[{"field": "logo_media_id", "message": "unknown image"}])
 
 
 async def lint_rules(session: AsyncSession, brand_id: str) -> LintRules:

@@ -15,6 +15,7 @@ from hub.brands.models import Brand
 from hub.linting.networks import NETWORK_RULES
 from hub.linting.service import LintRules, finding, has_errors, lint_text
 from hub.linting.tone import with_signature
+from hub.locations.models import Location
 from hub.media.models import Media
 from hub.proposals.localize import fill_slots
 from hub.proposals.models import GOING_OUT, Proposal
@@ -22,7 +23,8 @@ from hub.publishing.models import Publication
 
 
 async def create_campaign(session: AsyncSession, actor: Actor, data: CampaignCreate) -> Campaign:
-    """A new campaign of the actor's brand."""
+    """A new campaign of the actor's brand (the locations it targets by id must be the brand's)."""
+    await _check_locations(session, actor.brand_id, data.target.location_ids)
     campaign = Campaign(
         brand_id=actor.brand_id, name=data.name, objective=data.objective, approval_policy=data.approval_policy,
         decision_deadline=data.decision_deadline, target=data.target.model_dump(), created_by=actor.user.id,
@@ -32,6 +34,18 @@ async def create_campaign(session: AsyncSession, actor: Actor, data: CampaignCre
     record(session, brand_id=actor.brand_id, actor_id=actor.user.id, action="campaign.created",
            subject_type="campaign", subject_id=campaign.id, after={"name": campaign.name})
     return campaign
+
+
+async def _check_locations(session: AsyncSession, brand_id: str, location_ids: list[str]) -> None:
+    """Refuse location ids that are not the brand's (another brand's are as unknown as made-up ones)."""
+    if not location_ids:
+        return
+    known = set(await session.scalars(select(Location.id).where(Location.brand_id == brand_id,
+                                                               Location.id.in_(location_ids))))
+    unknown = [location_id for location_id in location_ids if location_id not in known]
+    if unknown:
+        raise Invalid("Unknown location id(s): {ids}. Check them with GET /api/v1/locations.", ids=", ".join(unknown),
+                      errors=[{"field": "target.location_ids", "message": f"unknown: {', '.join(unknown)}"}])
 
 
 async def list_campaigns(session: AsyncSession, actor: Actor) -> list[Campaign]:
