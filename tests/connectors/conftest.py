@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -29,6 +31,40 @@ def short_timeout(settings) -> Iterator[None]:
     """Network calls give up after 1 s, so "lost response" faults are quick to see."""
     with pointed_at(settings, network_timeout_seconds=1.0):
         yield
+
+
+class Elsewhere:
+    """A web server on loopback that is not the network: records what reaches it (method and path)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+        recorded = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                recorded.append((self.command, self.path))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_PUT = do_POST = _record
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[Elsewhere]:
+    """A loopback server a network's answer may point at; the connector must send it nothing."""
+    server = Elsewhere()
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
 
 
 async def connected_account(database, settings, network: str, external_id: str, access_token: str,

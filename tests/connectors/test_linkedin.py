@@ -101,6 +101,16 @@ class TestCreatePost:
         statuses = [r for r in standin.requests if r["path"].startswith("/rest/images/")]
         assert len(statuses) >= 2  # PROCESSING once, then AVAILABLE
 
+    async def test_an_upload_url_off_linkedin_is_refused_and_the_image_not_sent(self, database, settings, standin,
+                                                                                elsewhere):
+        account, _token = await _account(database, settings, standin)
+        standin.upload_base = elsewhere.url  # loopback, but not the configured LinkedIn address
+        saved = []
+        with pytest.raises(TransientBeforeSend, match=r"address that is not one of its own \(127\.0\.0\.1\)"):
+            await _connector(database, settings).create_post(account, _post(image=JPEG_BYTES, saved=saved))
+        assert elsewhere.requests == [] and standin.all_posts() == []
+        assert saved == []  # nothing remembered: the next attempt asks LinkedIn for a new upload URL
+
     async def test_a_retry_reuses_the_uploaded_image(self, database, settings, standin):
         account, _ = await _account(database, settings, standin)
         progress = {}

@@ -84,6 +84,15 @@ class TestPublishing:
         assert published.external_id == video.id
         assert published.url == f"https://www.youtube.com/watch?v={video.id}"
 
+    async def test_an_upload_session_off_google_is_refused_and_the_video_not_sent(self, standin, account, connector,
+                                                                                  elsewhere):
+        standin.upload_base = elsewhere.url  # loopback, but not the configured YouTube address
+        saved = Saved()
+        with pytest.raises(TransientBeforeSend, match=r"address that is not one of its own \(127\.0\.0\.1\)"):
+            await connector.create_post(account, outgoing(saved=saved))
+        assert elsewhere.requests == [] and standin.posts_of(CHANNEL) == []
+        assert saved.snapshots == []  # no session remembered: the next attempt opens one on YouTube
+
     async def test_a_post_without_a_video_is_refused_before_sending(self, standin, account, connector):
         with pytest.raises(PublishRefused) as error:
             await connector.create_post(account, outgoing(video=None))

@@ -363,6 +363,7 @@ class YouTubeStandIn(GoogleStandIn):
         self.hidden_subscribers: set[str] = set()  # channels that hide their subscriber count
         self.sessions: dict[str, dict[str, Any]] = {}  # upload_id -> session
         self.initiations: list[dict[str, Any]] = []  # every session opening: headers and metadata, as sent
+        self.upload_base = ""  # where a session's Location points ("": this stand-in)
         super().__init__(seed)
 
     def routes(self) -> None:
@@ -475,7 +476,7 @@ class YouTubeStandIn(GoogleStandIn):
         with self.lock:
             self.sessions[upload_id] = {"channel": channel, "metadata": metadata, "size": int(length),
                                         "content_type": content_type, "data": b"", "video_id": None}
-        location = f"{self.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
+        location = f"{self.upload_base or self.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
         return Response(status_code=200, headers={"Location": location, "X-GUploader-UploadID": upload_id})
 
     def upload_state(self, session: dict[str, Any]) -> Response:

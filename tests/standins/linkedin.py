@@ -67,6 +67,7 @@ class LinkedInStandIn(StandIn):
         self.images: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []  # every /rest request: method, path, query, headers, json
         self.refresh_expiry: dict[str, float] = {}  # refresh token -> when it dies (365 days from consent)
+        self.upload_base = ""  # where initializeUpload's uploadUrl points ("": this stand-in)
         super().__init__(seed)
 
     # -- errors ----------------------------------------------------------------------------
@@ -165,7 +166,8 @@ class LinkedInStandIn(StandIn):
                 self.images[urn] = {"owner": owner, "status": "WAITING_UPLOAD", "bytes": b"", "reads": 0}
             await self.lose(fault)
             return JSONResponse({"value": {"uploadUrlExpiresAt": int((time.time() + 3600) * 1000),
-                                           "uploadUrl": f"{self.url}/dms-uploads/{urn}", "image": urn}})
+                                           "uploadUrl": f"{self.upload_base or self.url}/dms-uploads/{urn}",
+                                           "image": urn}})
 
         @app.put("/dms-uploads/{urn}")
         async def upload(urn: str, request: Request) -> Response:

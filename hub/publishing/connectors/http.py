@@ -18,6 +18,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -74,6 +75,27 @@ async def send(
                                  network=label, detail=type(error).__name__) from error
         raise TransientBeforeSend("{network} did not answer ({detail}); trying again later.",
                                   network=label, detail=type(error).__name__) from error
+
+
+def network_url(url: str, *, label: str, domains: tuple[str, ...], configured: str) -> str:
+    """`url`, a URL a network's answer tells the server to call (e.g. where to upload), if it is https on
+    one of the network's own domains or on its configured API address (where tests put the stand-ins).
+
+    Anything else is refused before a byte goes there: an answer tampered with, or a network bug, must
+    not make the server send a location's image or video, or the account's token, elsewhere.
+    """
+    parts, base = urlsplit(url), urlsplit(configured)
+    try:
+        host, port = parts.hostname or "", parts.port
+    except ValueError:  # a port that is not a number
+        host, port = "", None
+    own = parts.scheme == "https" and port in (None, 443) and any(
+        host == domain or host.endswith(f".{domain}") for domain in domains)
+    configured_base = bool(host) and (parts.scheme, host, port) == (base.scheme, base.hostname, base.port)
+    if parts.username is not None or not (own or configured_base):
+        raise TransientBeforeSend("{network} answered with an address that is not one of its own ({host}): nothing "
+                                  "was sent there; trying again later.", network=label, host=host or "none")
+    return url
 
 
 def body(response: httpx.Response) -> dict[str, Any]:

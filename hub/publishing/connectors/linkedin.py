@@ -29,7 +29,7 @@ from hub.publishing.connectors.base import (
     TokenSet,
     TransientBeforeSend,
 )
-from hub.publishing.connectors.http import body, client, retry_after, send
+from hub.publishing.connectors.http import body, client, network_url, retry_after, send
 from hub.publishing.models import SocialAccount
 
 # "little" text: these characters start mentions, hashtags and markup templates; unescaped, the
@@ -38,6 +38,9 @@ from hub.publishing.models import SocialAccount
 LITTLE_RESERVED = frozenset("\\|{}@[]()<>#*_~")
 # Roles that may post as an organization (networks.md §3 Auth).
 POSTING_ROLES = ("ADMINISTRATOR", "CONTENT_ADMIN", "DIRECT_SPONSORED_CONTENT_POSTER")
+# LinkedIn's own hosts: the only ones an image is uploaded to (initializeUpload's uploadUrl,
+# e.g. https://www.linkedin.com/dms-uploads/…).
+LINKEDIN_DOMAINS = ("linkedin.com",)
 # An image is PROCESSING for a moment after its upload: poll this often before trying later.
 IMAGE_POLLS = 5
 IMAGE_POLL_SECONDS = 0.5
@@ -202,7 +205,9 @@ class LinkedInConnector(Connector):
         value = body(response).get("value") or {}
         if not value.get("uploadUrl") or not value.get("image"):
             raise TransientBeforeSend("LinkedIn's image upload answer lacked the upload URL or the image id.")
-        return value["image"], value["uploadUrl"]
+        upload_url = network_url(value["uploadUrl"], label="LinkedIn", domains=LINKEDIN_DOMAINS,
+                                 configured=self.settings.linkedin_api_url)
+        return value["image"], upload_url
 
     async def _put_image(self, http: httpx.AsyncClient, token: str, upload_url: str, image: bytes) -> None:
         response = await send(http, "PUT", upload_url, creates=False, label="LinkedIn",

@@ -21,7 +21,7 @@ from hub.publishing.connectors.base import (
     TokenSet, TransientBeforeSend,
 )
 from hub.publishing.connectors.google import GoogleConnector, GoogleError
-from hub.publishing.connectors.http import body, client, retry_after, send
+from hub.publishing.connectors.http import body, client, network_url, retry_after, send
 from hub.publishing.models import SocialAccount
 
 TITLE_CHARACTERS = 100
@@ -29,6 +29,9 @@ DESCRIPTION_BYTES = 5000  # YouTube counts the description in UTF-8 bytes, not c
 # YouTube refuses "<" and ">" in titles and descriptions; they are sent as look-alike angle quotes.
 ANGLE_BRACKETS = str.maketrans({"<": "\u2039", ">": "\u203a"})
 PEOPLE_AND_BLOGS = "22"
+# Google's API hosts: the only ones a video is uploaded to (the resumable session's Location,
+# https://www.googleapis.com/upload/youtube/v3/videos?…&upload_id=…).
+GOOGLE_DOMAINS = ("googleapis.com",)
 # The daily quota resets at midnight Pacific time.
 QUOTA_CLOCK = ZoneInfo("America/Los_Angeles")
 # Google's clock and ours may differ a little when matching a video's publishedAt to `since`.
@@ -108,7 +111,7 @@ class YouTubeConnector(GoogleConnector):
         location = answer.headers.get("location")
         if not location:
             raise TransientBeforeSend("YouTube opened no upload session (no Location header); retrying later.")
-        return location
+        return network_url(location, label="YouTube", domains=GOOGLE_DOMAINS, configured=self.settings.youtube_api_url)
 
     async def _send_video(self, http: httpx.AsyncClient, account: SocialAccount, post: OutgoingPost,
                           upload_url: str, offset: int) -> dict[str, Any]:
