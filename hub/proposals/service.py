@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from hub.accounts.actor import Actor
 from hub.audit.models import AuditEvent
@@ -186,8 +187,11 @@ def localized_sources(revision: PostRevision, rules: LintRules, slot_values: dic
 
 async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
     """Create the proposals of one chunk; safe to run twice or concurrently (upsert on revision + location)."""
+    others = aliased(Distribution)
     found = (await session.execute(
-        select(DistributionChunk, Distribution, PostRevision, Post, Campaign)
+        select(DistributionChunk, Distribution, PostRevision, Post, Campaign,
+               select(others.id).where(others.post_id == Distribution.post_id, others.id != Distribution.id)
+               .exists().label("sent_before"))
         .join(Distribution, Distribution.id == DistributionChunk.distribution_id)
         .join(PostRevision, PostRevision.id == Distribution.post_revision_id)
         .join(Post, Post.id == PostRevision.post_id)
@@ -196,7 +200,7 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
     )).first()
     if found is None or found.DistributionChunk.status == "done":
         return 0
-    chunk, distribution, revision, post, campaign = found
+    chunk, distribution, revision, post, campaign, sent_before = found
     now = utcnow()
     # The columns the fan-out reads, not Location objects: thousands a second, the ORM's bookkeeping shows.
     locations = (await session.execute(select(
@@ -204,7 +208,12 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
         Location.timezone, Location.approval_policy,
     ).where(Location.id.in_(chunk.location_ids)))).all()
     rules = await lint_rules(session, post.brand_id)
-    earlier, current = await _live_proposals(session, post.id, revision, chunk.location_ids)
+    # The post's only distribution (its first send): no other fan-out made proposals of it, so the chunk's
+    # locations have none but those a concurrent run of this chunk makes (the insert skips them). Not reading
+    # them saves, while PostgreSQL has no statistics on a fresh proposals table, a scan of every proposal of
+    # the revision per chunk. Asked here, not when queued: a later send may come before this chunk runs.
+    earlier, current = (await _live_proposals(session, post.id, revision, chunk.location_ids) if sent_before
+                        else ({}, {}))
     source = await translations.source_locale_of(session, revision, post.brand_id)
     approved = await translations.approved_translations(session, post.id)
     # What depends on the post and not on the location, worked out once per chunk.
@@ -282,13 +291,10 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
                               .values(status="superseded", version=Proposal.version + 1))
         await publishing.cancel_scheduled(session, previous_id)
     if rows or rewritten:
-        if rows:
-            await session.execute(_new_proposals(session), rows)
-        going_out = list(await session.scalars(select(Proposal.id).where(
-            Proposal.post_revision_id == revision.id, Proposal.location_id.in_(chunk.location_ids),
-            Proposal.status.in_(GOING_OUT),
-        )))
-        await publishing.schedule_publications(session, going_out)
+        made = list(await session.scalars(_new_proposals(session).returning(Proposal.id), rows)) if rows else []
+        # The revision's proposals of the chunk: those just made and those it had; schedule_publications keeps
+        # the ones going out. (Not asked by location: see `sent_before`.)
+        await publishing.schedule_publications(session, made + [proposal.id for proposal, _ in current.values()])
     missing = len(chunk.location_ids) - len(locations)
     # Count the chunk once, whoever finishes it first (compare-and-set on its status).
     flipped = await session.execute(

@@ -107,6 +107,31 @@ class TestNewRevision:
         superseded = (await hq.get("/api/v1/proposals", params={"status": "superseded"})).json()
         assert len(superseded) == 5
 
+    async def test_a_second_send_queued_before_the_first_ran_still_supersedes_it(self, database, settings, client_as):
+        # The first send's chunks skip reading earlier proposals (there are none); the second's must not,
+        # though when it was queued the post had no proposal yet either.
+        network = await make_network(database, settings, locations=3, networks=("facebook",))
+        hq = await client_as(network.hq_email, PASSWORD)
+        campaign = (await hq.post("/api/v1/campaigns", json={"name": "C"})).json()
+        post = (await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts",
+                              json={"body": "Bonjour {city}", "networks": ["facebook"]})).json()
+        first = (await hq.post(f"/api/v1/posts/{post['id']}/distribute")).json()["distribution_id"]
+        response = await hq.put(f"/api/v1/posts/{post['id']}", json={"body": "Salut {city}", "networks": ["facebook"]})
+        assert response.json()["revision"] == 2 and response.json()["distribution_id"] is None  # nothing sent yet
+        second = (await hq.post(f"/api/v1/posts/{post['id']}/distribute")).json()["distribution_id"]
+        for distribution_id in (first, second):
+            async with database.session() as session:
+                chunk_ids = list(await session.scalars(select(DistributionChunk.id).where(
+                    DistributionChunk.distribution_id == distribution_id)))
+            for chunk_id in chunk_ids:
+                async with database.session() as session:
+                    await fan_out_chunk(session, chunk_id)
+        items = (await hq.get("/api/v1/proposals")).json()
+        assert sorted((item["revision"], item["texts"]["facebook"]) for item in items) == [
+            (2, "Salut Ville0"), (2, "Salut Ville1"), (2, "Salut Ville2")]
+        superseded = (await hq.get("/api/v1/proposals", params={"status": "superseded"})).json()
+        assert {item["revision"] for item in superseded} == {1} and len(superseded) == 3
+
     async def test_a_revision_that_breaks_a_rule_is_refused_and_nothing_changes(self, database, settings, client_as):
         _, hq, _, post, _, _ = await _setup(database, settings, client_as, "Bonjour {city}")
         response = await hq.put(f"/api/v1/posts/{post['id']}", json={"body": "x" * 300, "networks": ["x"]})
