@@ -193,8 +193,13 @@ def insert_ignoring_conflicts(session_or_dialect: Any, model: type, rows: list[d
 
 def upsert(session_or_dialect: Any, model: type, rows: list[dict[str, Any]], keys: list[str], update: list[str]):
     """An INSERT of `rows` that updates the `update` columns of rows whose natural key `keys` exists."""
+    return upsert_many(session_or_dialect, model, keys, update).values(rows)
+
+
+def upsert_many(session_or_dialect: Any, model: type, keys: list[str], update: list[str]):
+    """`upsert` without its rows, to execute with a list of them (sent in batches: no limit on bound values)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session_or_dialect if isinstance(session_or_dialect, str) else session_or_dialect.bind.dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).values(rows)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
     return insert.on_conflict_do_update(index_elements=keys, set_={name: insert.excluded[name] for name in update})

@@ -90,6 +90,8 @@ class WorkerSettings:
         # The network page reads the stored scoreboard: figures are at most five minutes old.
         cron(stats.refresh_scoreboards, name="stats.refresh_scoreboards", minute=set(range(0, 60, 5)), second={40},
              unique=True, timeout=900),
+        # Campaign reports read stored figures: recomputed here after a change rather than by the next reader.
+        cron(stats.refresh_campaign_figures, name="stats.refresh_campaign_figures", second={50}, unique=True),
         # Unknown outcomes are settled soon: the post is either live already or waits for its resend.
         cron(publishing.reconcile, name="publishing.reconcile", second={0, 15, 30, 45}, unique=True),
         cron(notifications.remind, name="notifications.remind", second=EVERY_MINUTE, unique=True),

@@ -1,10 +1,11 @@
-"""Stats tasks: read posts' counters at their offsets, accounts' numbers daily, and refresh the scoreboards."""
+"""Stats tasks: read posts' counters at their offsets, accounts' numbers daily, and refresh the scoreboards
+and the campaign reports."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hub.stats import scoreboard
+from hub.stats import report, scoreboard
 from hub.stats import service as stats
 
 
@@ -21,3 +22,8 @@ async def collect_account_days(ctx: dict[str, Any]) -> int:
 async def refresh_scoreboards(ctx: dict[str, Any]) -> int:
     """Recompute every brand's scoreboard from the database."""
     return await scoreboard.refresh_all(ctx["database"])
+
+
+async def refresh_campaign_figures(ctx: dict[str, Any]) -> int:
+    """Recompute the stored figures of campaigns whose proposals or publications changed."""
+    return await report.refresh_campaign_figures(ctx["database"])

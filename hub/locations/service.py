@@ -180,4 +180,9 @@ async def import_locations(session: AsyncSession, brand_id: str, raw: bytes) -> 
     await session.flush()
     for row in rows:
         await _sync_tags(session, existing[row.code])
+    if updated:
+        # Campaign reports keep each location's name and region: an update may have changed them.
+        from hub.stats.report import forget_figures
+
+        await forget_figures(session, brand_id)
     return {"created": created, "updated": updated, "errors": []}

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, delete, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.campaigns.models import Campaign
-from hub.db import utcnow
+from hub.db import Database, upsert, upsert_many, utcnow
 from hub.locations.models import Location
 from hub.proposals.models import PROPOSAL_STATUSES, Proposal
 from hub.publishing.models import Publication, SocialAccount
 from hub.stats.formulas import (
     FORMULAS, NOT_GIVEN, RATE_BASE, counter_sums, counters, formula_of, hours_between, median, rate,
 )
+from hub.stats.models import CampaignFigures, CampaignLocationFigures
 
 # How the table by location may be sorted (the API's `sort`, the page's column headers).
 LOCATION_SORTS = ("code", "name", "region", "published", "engagements", "engagement_rate")
@@ -31,31 +34,114 @@ def _current(campaign_id: str) -> Any:
 
 async def campaign_report(session: AsyncSession, campaign: Campaign, *, limit: int = 100, offset: int = 0,
                           sort: str = "code", descending: bool = False) -> dict[str, Any]:
-    """Funnel, adoption, metrics and the tables by network, region and location (a page of it) of a campaign."""
-    funnel = await _funnel(session, campaign.id)
-    by_network = await _by_network(session, campaign.id)
+    """Funnel, adoption, metrics and the tables by network, region and location (a page of it) of a campaign.
+
+    Read from the campaign's stored figures, recomputed first when its proposals or publications changed since.
+    """
+    figures = await current_figures(session, campaign)
+    by_location, locations_total = await by_location_page(session, campaign, limit=limit, offset=offset, sort=sort,
+                                                          descending=descending, figures=figures)
+    return {"campaign_id": campaign.id, "computed_at": figures.computed_at, **figures.data,
+            "by_location": by_location, "locations_total": locations_total}
+
+
+async def current_figures(session: AsyncSession, campaign: Campaign) -> CampaignFigures:
+    """The campaign's stored figures, recomputed and stored again if what they were computed from has changed."""
+    fingerprint = await figures_fingerprint(session, campaign.id)
+    stored = await session.get(CampaignFigures, campaign.id, populate_existing=True)
+    if stored is not None and stored.fingerprint == fingerprint:
+        return stored
+    return await store_figures(session, campaign, fingerprint)
+
+
+async def figures_fingerprint(session: AsyncSession, campaign_id: str) -> str:
+    """What a campaign's report is computed from, summed up: per status, the proposals (their count, versions,
+    views and decisions) and the publications (their count and newest counters). Any decision, view, new
+    proposal, publishing outcome or reading changes it; two reads over the campaign's rows, where the report
+    itself takes a dozen aggregates."""
+    proposals = (await session.execute(
+        select(Proposal.status, func.count(), func.sum(Proposal.version), func.count(Proposal.seen_at),
+               func.count(Proposal.decided_at))
+        .where(Proposal.campaign_id == campaign_id).group_by(Proposal.status).order_by(Proposal.status))).all()
+    publications = (await session.execute(
+        select(Publication.status, func.count(), func.count(Publication.stats_at), func.max(Publication.stats_at),
+               func.sum(Publication.impressions), func.sum(Publication.reach), func.sum(Publication.engagements))
+        .where(Publication.campaign_id == campaign_id).group_by(Publication.status).order_by(Publication.status)
+    )).all()
+    parts = [",".join(str(value) for value in row) for row in (*proposals, *publications)]
+    return hashlib.sha256(";".join(parts).encode()).hexdigest()
+
+
+async def store_figures(session: AsyncSession, campaign: Campaign, fingerprint: str) -> CampaignFigures:
+    """Compute the campaign's figures and its table by location, and store both in place of the earlier ones.
+
+    Two readers may do it at once: the rows are upserted in one order, and the later one wins with the same
+    figures (both computed from the same fingerprint or the later one from newer data)."""
+    data, rows = await compute_figures(session, campaign.id)
+    now = utcnow()
+    await session.execute(delete(CampaignLocationFigures).where(CampaignLocationFigures.campaign_id == campaign.id))
+    if rows:
+        columns = [column.name for column in CampaignLocationFigures.__table__.columns]
+        await session.execute(
+            upsert_many(session, CampaignLocationFigures, ["campaign_id", "location_id"], columns[2:]),
+            sorted(({"campaign_id": campaign.id, **{name: row[name] for name in columns[1:]}} for row in rows),
+                   key=lambda row: row["location_id"]))
+    await session.execute(upsert(session, CampaignFigures, [{
+        "campaign_id": campaign.id, "brand_id": campaign.brand_id, "fingerprint": fingerprint, "computed_at": now,
+        "data": data}], ["campaign_id"], ["fingerprint", "computed_at", "data"]))
+    return await session.get(CampaignFigures, campaign.id, populate_existing=True)
+
+
+async def refresh_campaign_figures(database: Database, seconds: float = 50) -> int:
+    """Bring the stored figures of every campaign up to date (the stats worker, every minute), those never
+    computed first, then the newest campaigns (where decisions and readings still arrive); stops starting new
+    ones after `seconds`. How many it recomputed.
+
+    Readers recompute a campaign whose data changed themselves; this keeps that work off their requests."""
+    started, recomputed = time.monotonic(), 0
+    async with database.session() as session:
+        campaigns = (await session.execute(
+            select(Campaign.id).outerjoin(CampaignFigures, CampaignFigures.campaign_id == Campaign.id)
+            .order_by(CampaignFigures.computed_at.is_not(None), Campaign.created_at.desc()))).scalars().all()
+    for campaign_id in campaigns:
+        if time.monotonic() - started > seconds:
+            break
+        async with database.session() as session:
+            campaign = await session.get(Campaign, campaign_id)
+            stored = await session.get(CampaignFigures, campaign_id)
+            fingerprint = await figures_fingerprint(session, campaign_id)
+            if campaign is not None and (stored is None or stored.fingerprint != fingerprint):
+                await store_figures(session, campaign, fingerprint)
+                recomputed += 1
+    return recomputed
+
+
+async def forget_figures(session: AsyncSession, brand_id: str) -> None:
+    """Drop a brand's stored campaign figures (its locations' names or regions changed): recomputed when read."""
+    await session.execute(delete(CampaignFigures).where(CampaignFigures.brand_id == brand_id))
+
+
+async def compute_figures(session: AsyncSession, campaign_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A campaign's report from its proposals and publications, and every row of its table by location."""
+    funnel = await _funnel(session, campaign_id)
+    by_network = await _by_network(session, campaign_id)
     totals = {name: _sum(row[name] for row in by_network) for name in ("impressions", "reach", "engagements",
                                                                         "rate_base", "with_stats")}
     networks = [row["network"] for row in by_network if row["with_stats"]]
     simulated = await session.scalar(
         select(func.count()).select_from(Publication).where(
-            Publication.campaign_id == campaign.id, Publication.stats_at.is_not(None),
+            Publication.campaign_id == campaign_id, Publication.stats_at.is_not(None),
             Publication.social_account_id.in_(_sandbox_accounts())))
-    by_location, locations_total = await by_location_page(session, campaign.id, limit=limit, offset=offset,
-                                                          sort=sort, descending=descending)
-    return {
-        "campaign_id": campaign.id,
-        "computed_at": utcnow(),
+    data = {
         "funnel": funnel,
-        "adoption": await _adoption(session, campaign.id, funnel),
-        "time_to_decision": await time_to_decision(session, campaign.id),
+        "adoption": await _adoption(session, campaign_id, funnel),
+        "time_to_decision": await time_to_decision(session, campaign_id),
         "metrics": {**_without_base(totals, networks), "formula": formula_of(networks or ["facebook"]),
                     "simulated": bool(simulated)},
         "by_network": [_without_base(row, [row["network"]]) for row in by_network],
-        "by_region": await _by_region(session, campaign.id),
-        "by_location": by_location,
-        "locations_total": locations_total,
+        "by_region": await _by_region(session, campaign_id),
     }
+    return data, await _location_figures(session, campaign_id)
 
 
 def _sum(values: Any) -> int | None:
@@ -163,55 +249,58 @@ async def _by_region(session: AsyncSession, campaign_id: str) -> list[dict[str, 
     return result
 
 
-async def by_location_page(session: AsyncSession, campaign_id: str, *, limit: int | None = 100, offset: int = 0,
-                           sort: str = "code", descending: bool = False) -> tuple[list[dict[str, Any]], int]:
-    """One page of the table by location (and how many locations it has): proposals, publications, counters."""
+async def by_location_page(session: AsyncSession, campaign: Campaign, *, limit: int | None = 100, offset: int = 0,
+                           sort: str = "code", descending: bool = False,
+                           figures: CampaignFigures | None = None) -> tuple[list[dict[str, Any]], int]:
+    """One page of the table by location (and how many locations it has), from the stored figures (brought up
+    to date first unless `figures` just were)."""
+    if figures is None:
+        await current_figures(session, campaign)
+    stored = CampaignLocationFigures
+    of_campaign = stored.campaign_id == campaign.id
+    total = await session.scalar(select(func.count()).select_from(stored).where(of_campaign)) or 0
+    order = getattr(stored, sort if sort in LOCATION_SORTS else "code")
+    # Missing figures always sort last, whichever the direction.
+    query = (select(stored).where(of_campaign)
+             .order_by(order.is_(None), order.desc() if descending else order.asc(), stored.code).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        {"location_id": row.location_id, "code": row.code, "name": row.name, "region": row.region,
+         "proposals": row.proposals, "statuses": row.statuses, "published": row.published,
+         "impressions": row.impressions, "reach": row.reach, "engagements": row.engagements,
+         "engagement_rate": row.engagement_rate, "with_stats": row.with_stats}
+        for row in await session.scalars(query)
+    ], total
+
+
+async def _location_figures(session: AsyncSession, campaign_id: str) -> list[dict[str, Any]]:
+    """Every row of the campaign's table by location: its proposals by status, publications and counters."""
     publications = (
         select(Publication.location_id.label("location_id"),
                func.sum(case((Publication.status == "published", 1), else_=0)).label("published"),
                *counter_sums())
         .where(Publication.campaign_id == campaign_id).group_by(Publication.location_id).subquery()
     )
-    proposals = (
-        select(Proposal.location_id.label("location_id"), func.count().label("proposals"))
-        .where(_current(campaign_id)).group_by(Proposal.location_id).subquery()
-    )
-    total = await session.scalar(select(func.count()).select_from(proposals)) or 0
-    engagement_rate = case((publications.c.rate_base > 0,
-                            publications.c.engagements * 1.0 / publications.c.rate_base), else_=None)
-    columns = {
-        "code": Location.code, "name": Location.name, "region": Location.region,
-        "published": func.coalesce(publications.c.published, 0), "engagements": publications.c.engagements,
-        "engagement_rate": engagement_rate,
-    }
-    order = columns.get(sort, Location.code)
-    # Missing figures always sort last, whichever the direction.
-    ordering = [order.is_(None), order.desc() if descending else order.asc(), Location.code]
-    query = (
-        select(Location.id, Location.code, Location.name, Location.region, proposals.c.proposals,
+    statuses: dict[str, dict[str, int]] = defaultdict(dict)
+    for location_id, status, count in await session.execute(
+        select(Proposal.location_id, Proposal.status, func.count()).where(_current(campaign_id))
+        .group_by(Proposal.location_id, Proposal.status)
+    ):
+        statuses[location_id][status] = count
+    rows = await session.execute(
+        select(Location.id, Location.code, Location.name, Location.region,
                publications.c.published, publications.c.impressions, publications.c.reach,
                publications.c.engagements, publications.c.rate_base, publications.c.with_stats)
-        .join(proposals, proposals.c.location_id == Location.id)
         .outerjoin(publications, publications.c.location_id == Location.id)
-        .order_by(*ordering).offset(offset)
+        .where(Location.id.in_(select(Proposal.location_id).where(_current(campaign_id))))
     )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = (await session.execute(query)).all()
-    statuses: dict[str, dict[str, int]] = defaultdict(dict)
-    if rows:
-        for location_id, status, count in await session.execute(
-            select(Proposal.location_id, Proposal.status, func.count())
-            .where(_current(campaign_id), Proposal.location_id.in_([row.id for row in rows]))
-            .group_by(Proposal.location_id, Proposal.status)
-        ):
-            statuses[location_id][status] = count
     return [
         {"location_id": row.id, "code": row.code, "name": row.name, "region": row.region,
-         "proposals": row.proposals, "statuses": statuses[row.id], "published": row.published or 0,
-         **counters(row)}
+         "proposals": sum(statuses[row.id].values()), "statuses": statuses[row.id], "published": row.published or 0,
+         **counters(row), "with_stats": row.with_stats or 0}
         for row in rows
-    ], total
+    ]
 
 
 # Buckets of the time a location took to decide, as HQ reads them (upper bounds in hours).

@@ -31,6 +31,7 @@ def test_bench_report_prints_every_number_and_no_error():
     assert result["load"]["rows"]["publications"] > 0
     assert result["load"]["rows"]["account_days"] > 0
     assert result["scoreboard_refresh_s"] > 0
+    assert result["campaign_figures_computed"] == 10 and result["campaign_figures_refresh_s"] > 0
     assert result["floor"]["path"] == "/healthz"
     assert result["campaign_report"]["path"] == "/api/v1/campaigns/{id}/report"
     assert result["network_page"]["path"] == "/network/stats"

@@ -15,6 +15,7 @@ from hub.db import utcnow
 from hub.proposals.models import Proposal
 from hub.publishing.models import Publication, SocialAccount
 from hub.stats.formulas import FORMULAS, MIXED_FORMULA
+from hub.stats.report import refresh_campaign_figures
 from hub.stats.scoreboard import refresh_scoreboard
 from hub.stats.service import store_reading
 from tests.api.test_revisions import _fan_out
@@ -171,3 +172,82 @@ async def test_a_reading_is_kept_once_and_only_moves_forward(database, settings,
         stored = await session.get(Publication, publication.id)
         assert (stored.impressions, stored.reach, stored.engagements) == (900, 600, 30)
         assert stored.stats_offset_seconds == 7 * 24 * 3600
+
+
+async def test_campaign_report_is_stored_and_recomputed_only_when_what_it_adds_up_changes(database, settings,
+                                                                                          client_as):
+    """The report is read from stored figures; a decision, a view, a publishing outcome, a new reading or a
+    location renamed by import makes the next read recompute them, and nothing else does."""
+    network, hq, campaign, posts, locals_ = await _world(database, settings, client_as)
+    url = f"/api/v1/campaigns/{campaign['id']}/report"
+    first = (await hq.get(url)).json()
+    assert (await hq.get(url)).json() == first  # nothing changed: the stored figures, computed_at included
+
+    async def changed(previous: dict) -> dict:
+        report = (await hq.get(url)).json()
+        assert report["computed_at"] > previous["computed_at"]
+        return report
+
+    # A person's decision (location 4 approves the first post).
+    waiting = next(item for item in (await locals_[4].get("/api/v1/proposals")).json()
+                   if item["post_id"] == posts[0]["id"])
+    assert (await locals_[4].post(f"/api/v1/proposals/{waiting['id']}/approve")).status_code == 200
+    decided = await changed(first)
+    assert decided["funnel"]["approved"] == first["funnel"]["approved"] + 1
+    assert decided["adoption"]["decided"] == first["adoption"]["decided"] + 1
+
+    # A local manager opening a proposal counts as seen.
+    other = next(item for item in (await locals_[5].get("/api/v1/proposals")).json()
+                 if item["post_id"] == posts[0]["id"])
+    await locals_[5].get(f"/api/v1/proposals/{other['id']}")
+    seen = await changed(decided)
+    assert seen["funnel"]["seen"] == decided["funnel"]["seen"] + 1
+
+    # A newer reading of a publication already read (its counters move forward).
+    async with database.session() as session:
+        publication, account = (await session.execute(
+            select(Publication, SocialAccount).join(SocialAccount, SocialAccount.id == Publication.social_account_id)
+            .where(Publication.location_id == network.locations[0].id, Publication.network == "facebook",
+                   Publication.stats_at.is_not(None)).limit(1))).one()
+        await store_reading(session, publication, account, "72h",
+                            {"impressions": 5000, "reach": 4000, "engagements": 400}, False,
+                            utcnow() + timedelta(minutes=1))
+    read = await changed(seen)
+    assert read["metrics"]["engagements"] > seen["metrics"]["engagements"]
+
+    # A publication failing on its network.
+    async with database.session() as session:
+        await session.execute(update(Publication).where(Publication.location_id == network.locations[3].id,
+                                                        Publication.network == "x").values(status="failed"))
+    failed = await changed(read)
+    assert failed["funnel"]["failed"] == read["funnel"]["failed"] + 2  # location 3's two posts on X
+
+    # An import renaming a location (names and regions are kept in the stored table).
+    location = network.locations[0]
+    lines = ["code,name,region,country,locale,timezone",
+             f"{location.code},Renamed shop,east,FR,fr-FR,Europe/Paris"]
+    response = await hq.post("/api/v1/locations/import", content="\n".join(lines).encode(),
+                             headers={"Content-Type": "text/csv"})
+    assert response.status_code == 200, response.text
+    renamed = (await hq.get(url, params={"sort": "name", "limit": 1})).json()
+    assert renamed["by_location"][0]["name"] == "Renamed shop"
+    assert "east" in {row["region"] for row in renamed["by_region"]}
+    assert (await hq.get(url)).json()["computed_at"] == renamed["computed_at"]
+
+
+async def test_the_worker_recomputes_only_the_campaigns_that_changed(database, settings, client_as):
+    network, hq, campaign, posts, locals_ = await _world(database, settings, client_as)
+    other = (await hq.post("/api/v1/campaigns", json={"name": "Automne"})).json()  # nothing sent yet
+    assert await refresh_campaign_figures(database) == 2  # never computed: both
+    assert await refresh_campaign_figures(database) == 0
+    stored = (await hq.get(f"/api/v1/campaigns/{campaign['id']}/report")).json()
+
+    waiting = next(item for item in (await locals_[4].get("/api/v1/proposals")).json()
+                   if item["post_id"] == posts[1]["id"])
+    await locals_[4].post(f"/api/v1/proposals/{waiting['id']}/reject", json={"reason": "wrong_timing"})
+    assert await refresh_campaign_figures(database) == 1  # only the campaign that changed
+    report = (await hq.get(f"/api/v1/campaigns/{campaign['id']}/report")).json()
+    assert report["computed_at"] > stored["computed_at"]
+    assert report["funnel"]["rejected_by_reason"] == {"off_brand": 2, "wrong_timing": 1}
+    assert (await hq.get(f"/api/v1/campaigns/{campaign['id']}/report")).json() == report  # the worker's figures
+    assert (await hq.get(f"/api/v1/campaigns/{other['id']}/report")).json()["locations_total"] == 0
