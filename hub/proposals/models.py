@@ -58,7 +58,9 @@ class Proposal(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("post_revision_id", "location_id"),
         Index("ix_proposals_location_status_deadline", "location_id", "status", "deadline"),
-        Index("ix_proposals_campaign_status", "campaign_id", "status"),
+        # Versions, views and decisions included: a campaign report's fingerprint is read from the index alone.
+        Index("ix_proposals_campaign_status", "campaign_id", "status",
+              postgresql_include=["version", "seen_at", "decided_at"]),
         # The approval matrix: a campaign's locations with a live proposal, from the index alone (migration 0009).
         Index("ix_proposals_campaign_location", "campaign_id", "location_id", postgresql_include=["status"]),
         Index("ix_proposals_status_deadline", "status", "deadline"),

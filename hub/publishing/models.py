@@ -46,7 +46,9 @@ class Publication(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("proposal_id", "social_account_id"),
         Index("ix_publications_status_due", "status", "due_at"),
-        Index("ix_publications_campaign", "campaign_id", "status"),
+        # Newest counters included: a campaign report's fingerprint is read from the index alone.
+        Index("ix_publications_campaign", "campaign_id", "status",
+              postgresql_include=["stats_at", "impressions", "reach", "engagements"]),
         Index("ix_publications_brand_published", "brand_id", "published_at"),
     )
 

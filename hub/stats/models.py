@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, IdMixin
@@ -92,6 +92,7 @@ class CampaignLocationFigures(Base):
     sorted and cut from 10,000 stored rows rather than aggregated from the proposals and publications."""
 
     __tablename__ = "campaign_location_figures"
+    __table_args__ = (Index("ix_campaign_location_figures_campaign_code", "campaign_id", "code"),)
 
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
     # Indexed alone too: deleting a location finds its rows in every campaign.
@@ -101,10 +102,10 @@ class CampaignLocationFigures(Base):
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str] = mapped_column(String(100))
     proposals: Mapped[int] = mapped_column(Integer)
-    statuses: Mapped[dict[str, Any]] = mapped_column()
     published: Mapped[int] = mapped_column(Integer)
     impressions: Mapped[int | None] = mapped_column(BigInteger, default=None)
     reach: Mapped[int | None] = mapped_column(BigInteger, default=None)
     engagements: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    engagement_rate: Mapped[float | None] = mapped_column(Float, default=None)
+    # What the rate divides by (reach, or impressions where the network gives no reach).
+    rate_base: Mapped[int | None] = mapped_column(BigInteger, default=None)
     with_stats: Mapped[int] = mapped_column(Integer)

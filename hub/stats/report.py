@@ -8,11 +8,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, distinct, func, select
+from sqlalchemy import and_, case, delete, distinct, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.campaigns.models import Campaign
-from hub.db import Database, upsert, upsert_many, utcnow
+from hub.db import Database, upsert, utcnow
 from hub.locations.models import Location
 from hub.proposals.models import PROPOSAL_STATUSES, Proposal
 from hub.publishing.models import Publication, SocialAccount
@@ -39,10 +39,10 @@ async def campaign_report(session: AsyncSession, campaign: Campaign, *, limit: i
     Read from the campaign's stored figures, recomputed first when its proposals or publications changed since.
     """
     figures = await current_figures(session, campaign)
-    by_location, locations_total = await by_location_page(session, campaign, limit=limit, offset=offset, sort=sort,
-                                                          descending=descending, figures=figures)
+    by_location, _ = await by_location_page(session, campaign, limit=limit, offset=offset, sort=sort,
+                                            descending=descending, figures=figures)
     return {"campaign_id": campaign.id, "computed_at": figures.computed_at, **figures.data,
-            "by_location": by_location, "locations_total": locations_total}
+            "by_location": by_location}
 
 
 async def current_figures(session: AsyncSession, campaign: Campaign) -> CampaignFigures:
@@ -75,19 +75,22 @@ async def figures_fingerprint(session: AsyncSession, campaign_id: str) -> str:
 async def store_figures(session: AsyncSession, campaign: Campaign, fingerprint: str) -> CampaignFigures:
     """Compute the campaign's figures and its table by location, and store both in place of the earlier ones.
 
-    Two readers may do it at once: the rows are upserted in one order, and the later one wins with the same
-    figures (both computed from the same fingerprint or the later one from newer data)."""
-    data, rows = await compute_figures(session, campaign.id)
-    now = utcnow()
+    One computation of a campaign at a time: the campaign's row is locked first (`FOR NO KEY UPDATE`, which
+    proposals and publications referring to it do not wait for); whoever waited finds the figures stored by
+    the one before and keeps them if they were computed from the same data."""
+    await session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update(key_share=True))
+    stored = await session.get(CampaignFigures, campaign.id, populate_existing=True)
+    if stored is not None and stored.fingerprint == fingerprint:
+        return stored
+    data = await compute_figures(session, campaign.id)
     await session.execute(delete(CampaignLocationFigures).where(CampaignLocationFigures.campaign_id == campaign.id))
-    if rows:
-        columns = [column.name for column in CampaignLocationFigures.__table__.columns]
-        await session.execute(
-            upsert_many(session, CampaignLocationFigures, ["campaign_id", "location_id"], columns[2:]),
-            sorted(({"campaign_id": campaign.id, **{name: row[name] for name in columns[1:]}} for row in rows),
-                   key=lambda row: row["location_id"]))
+    # Aggregated and written by the database in one statement (10,000 rows sent from Python took seconds).
+    rows = _location_figures(campaign.id)
+    await session.execute(insert(CampaignLocationFigures).from_select(list(rows.selected_columns.keys()), rows))
+    data["locations_total"] = await session.scalar(
+        select(func.count()).where(CampaignLocationFigures.campaign_id == campaign.id))
     await session.execute(upsert(session, CampaignFigures, [{
-        "campaign_id": campaign.id, "brand_id": campaign.brand_id, "fingerprint": fingerprint, "computed_at": now,
+        "campaign_id": campaign.id, "brand_id": campaign.brand_id, "fingerprint": fingerprint, "computed_at": utcnow(),
         "data": data}], ["campaign_id"], ["fingerprint", "computed_at", "data"]))
     return await session.get(CampaignFigures, campaign.id, populate_existing=True)
 
@@ -121,8 +124,8 @@ async def forget_figures(session: AsyncSession, brand_id: str) -> None:
     await session.execute(delete(CampaignFigures).where(CampaignFigures.brand_id == brand_id))
 
 
-async def compute_figures(session: AsyncSession, campaign_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A campaign's report from its proposals and publications, and every row of its table by location."""
+async def compute_figures(session: AsyncSession, campaign_id: str) -> dict[str, Any]:
+    """A campaign's report from its proposals and publications, but for its table by location."""
     funnel = await _funnel(session, campaign_id)
     by_network = await _by_network(session, campaign_id)
     totals = {name: _sum(row[name] for row in by_network) for name in ("impressions", "reach", "engagements",
@@ -141,7 +144,7 @@ async def compute_figures(session: AsyncSession, campaign_id: str) -> tuple[dict
         "by_network": [_without_base(row, [row["network"]]) for row in by_network],
         "by_region": await _by_region(session, campaign_id),
     }
-    return data, await _location_figures(session, campaign_id)
+    return data
 
 
 def _sum(values: Any) -> int | None:
@@ -253,54 +256,57 @@ async def by_location_page(session: AsyncSession, campaign: Campaign, *, limit: 
                            sort: str = "code", descending: bool = False,
                            figures: CampaignFigures | None = None) -> tuple[list[dict[str, Any]], int]:
     """One page of the table by location (and how many locations it has), from the stored figures (brought up
-    to date first unless `figures` just were)."""
-    if figures is None:
-        await current_figures(session, campaign)
+    to date first unless `figures` just were), with each location's proposals by status."""
+    figures = figures or await current_figures(session, campaign)
     stored = CampaignLocationFigures
-    of_campaign = stored.campaign_id == campaign.id
-    total = await session.scalar(select(func.count()).select_from(stored).where(of_campaign)) or 0
-    order = getattr(stored, sort if sort in LOCATION_SORTS else "code")
+    columns = {"code": stored.code, "name": stored.name, "region": stored.region, "published": stored.published,
+               "engagements": stored.engagements,
+               "engagement_rate": case((stored.rate_base > 0, stored.engagements * 1.0 / stored.rate_base))}
+    order = columns.get(sort, stored.code)
     # Missing figures always sort last, whichever the direction.
-    query = (select(stored).where(of_campaign)
-             .order_by(order.is_(None), order.desc() if descending else order.asc(), stored.code).offset(offset))
-    if limit is not None:
-        query = query.limit(limit)
+    order = order.desc() if descending else order.asc()
+    if sort in ("engagements", "engagement_rate"):  # those may be missing (only those: the index serves the code)
+        order = order.nulls_last()
+    query = select(stored).where(stored.campaign_id == campaign.id).order_by(order, stored.code).offset(offset)
+    rows = list(await session.scalars(query if limit is None else query.limit(limit)))
+    statuses: dict[str, dict[str, int]] = defaultdict(dict)
+    if rows:
+        counted = select(Proposal.location_id, Proposal.status, func.count()).where(_current(campaign.id))
+        if limit is not None:  # a page: only its locations (a whole table: every location, no list of ids)
+            counted = counted.where(Proposal.location_id.in_([row.location_id for row in rows]))
+        for location_id, status, count in await session.execute(counted.group_by(Proposal.location_id,
+                                                                                 Proposal.status)):
+            statuses[location_id][status] = count
     return [
         {"location_id": row.location_id, "code": row.code, "name": row.name, "region": row.region,
-         "proposals": row.proposals, "statuses": row.statuses, "published": row.published,
+         "proposals": row.proposals, "statuses": statuses[row.location_id], "published": row.published,
          "impressions": row.impressions, "reach": row.reach, "engagements": row.engagements,
-         "engagement_rate": row.engagement_rate, "with_stats": row.with_stats}
-        for row in await session.scalars(query)
-    ], total
+         "engagement_rate": rate(row.engagements, row.rate_base), "with_stats": row.with_stats}
+        for row in rows
+    ], figures.data["locations_total"]
 
 
-async def _location_figures(session: AsyncSession, campaign_id: str) -> list[dict[str, Any]]:
-    """Every row of the campaign's table by location: its proposals by status, publications and counters."""
+def _location_figures(campaign_id: str) -> Any:
+    """SQL: every row of the campaign's table by location (its proposals, publications and counters)."""
     publications = (
         select(Publication.location_id.label("location_id"),
                func.sum(case((Publication.status == "published", 1), else_=0)).label("published"),
                *counter_sums())
         .where(Publication.campaign_id == campaign_id).group_by(Publication.location_id).subquery()
     )
-    statuses: dict[str, dict[str, int]] = defaultdict(dict)
-    for location_id, status, count in await session.execute(
-        select(Proposal.location_id, Proposal.status, func.count()).where(_current(campaign_id))
-        .group_by(Proposal.location_id, Proposal.status)
-    ):
-        statuses[location_id][status] = count
-    rows = await session.execute(
-        select(Location.id, Location.code, Location.name, Location.region,
-               publications.c.published, publications.c.impressions, publications.c.reach,
-               publications.c.engagements, publications.c.rate_base, publications.c.with_stats)
-        .outerjoin(publications, publications.c.location_id == Location.id)
-        .where(Location.id.in_(select(Proposal.location_id).where(_current(campaign_id))))
+    proposals = (
+        select(Proposal.location_id.label("location_id"), func.count().label("proposals"))
+        .where(_current(campaign_id)).group_by(Proposal.location_id).subquery()
     )
-    return [
-        {"location_id": row.id, "code": row.code, "name": row.name, "region": row.region,
-         "proposals": sum(statuses[row.id].values()), "statuses": statuses[row.id], "published": row.published or 0,
-         **counters(row), "with_stats": row.with_stats or 0}
-        for row in rows
-    ]
+    return (
+        select(literal(campaign_id).label("campaign_id"), Location.id.label("location_id"), Location.code,
+               Location.name, Location.region, proposals.c.proposals,
+               func.coalesce(publications.c.published, 0).label("published"), publications.c.impressions,
+               publications.c.reach, publications.c.engagements, publications.c.rate_base,
+               func.coalesce(publications.c.with_stats, 0).label("with_stats"))
+        .join(proposals, proposals.c.location_id == Location.id)
+        .outerjoin(publications, publications.c.location_id == Location.id)
+    )
 
 
 # Buckets of the time a location took to decide, as HQ reads them (upper bounds in hours).
