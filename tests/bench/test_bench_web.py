@@ -20,8 +20,8 @@ PAGES = {"inbox": "/inbox", "proposal_page": "/proposals/{id}", "approval_matrix
 def test_bench_web_prints_every_page_and_no_error():
     done = subprocess.run(
         [sys.executable, "-m", "hub.cli", "bench", "web", *(f"--{name}={value}" for name, value in SIZES.items()),
-         "--seconds=4", "--clients=4", "--managers=5", "--database=pieuvre_bench_web_smoke", f"--pg={PG_ADMIN_URL}",
-         f"--redis={REDIS_URL}"],
+         "--seconds=4", "--clients=4", "--managers=5", "--no-reuse", "--database=pieuvre_bench_web_smoke",
+         f"--pg={PG_ADMIN_URL}", f"--redis={REDIS_URL}"],
         capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
