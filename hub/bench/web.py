@@ -84,7 +84,7 @@ async def run(admin_url: str, redis_url: str, sizes: Sizes, clients: int, second
             place["headers"] = {**accept, "Cookie": cookie}
         hq = {**accept, "Cookie": f"{SESSION_COOKIE}={browser_session(base_url, ADMIN_EMAIL, PASSWORD)}"}
         api = {**accept, "Authorization": f"Bearer {api_token(base_url, ADMIN_EMAIL, PASSWORD)}"}
-        # name: (path shown, requests drawn from at random); a location's proposals weigh as much as another's.
+        # name: (path shown, requests drawn from at random); the proposal page: one proposal per manager.
         endpoints = {
             "floor": (FLOOR_PATH, [(FLOOR_PATH, accept)]),
             "inbox": ("/inbox", [("/inbox", place["headers"]) for place in places]),
