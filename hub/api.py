@@ -361,7 +361,7 @@ async def silent_arms(actor: ApiActor, session: SessionDep,
 
 
 @router.get("/campaigns/{campaign_id}/report", tags=["stats"])
-async def report(campaign_id: str, actor: ApiActor, session: SessionDep,
+async def report(campaign_id: str, request: Request, actor: ApiActor, session: SessionDep,
                  limit: Annotated[int, Query(ge=1, le=1000, description="Rows of the table by location.")] = 100,
                  offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                  sort: Annotated[str, Query(pattern="^(" + "|".join(LOCATION_SORTS) + ")$",
@@ -373,7 +373,8 @@ async def report(campaign_id: str, actor: ApiActor, session: SessionDep,
     rows there are); the page's CSV export gives every row.
     """
     campaign = await campaigns.get_campaign(session, actor, campaign_id)
-    return await campaign_report(session, campaign, limit=limit, offset=offset, sort=sort, descending=descending)
+    return await campaign_report(session, campaign, limit=limit, offset=offset, sort=sort, descending=descending,
+                                 recheck_seconds=request.app.state.settings.report_recheck_seconds)
 
 
 @router.get("/reports/network", tags=["stats"])

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
 
     # Fan-out: one job per chunk of locations (one job per location is ~10x dearer in arq overhead).
     fanout_chunk_size: int = 250
+    # Campaign reports are served from stored figures, checked against the database (a fingerprint of the
+    # campaign's proposals and publications) at most this often per web process; 0: at every view. The stats
+    # worker also brings them up to date every minute.
+    report_recheck_seconds: int = 15
     # Delays after publishing at which each post's counters are read.
     stats_offsets: str = "1h,24h,72h,7d,28d"
     # How often the cron jobs look for due work, in seconds.

@@ -344,14 +344,14 @@ async def create_campaign(request: Request, actor: FormActor, session: SessionDe
 
 
 async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign, *, sort: str = "code",
-                          direction: str = "asc", page: int = 1) -> dict[str, Any]:
+                          direction: str = "asc", page: int = 1, recheck_seconds: float = 0) -> dict[str, Any]:
     """The adoption, metrics and tables of a campaign's report (a page of the one by location), and its proposals."""
     sorting = stats.location_sorting(campaign.id, sort, direction, page)
 
     async def report_page() -> dict[str, Any]:
         return await campaign_report(session, campaign, limit=stats.LOCATIONS_PAGE,
                                      offset=(sorting.page - 1) * stats.LOCATIONS_PAGE, sort=sorting.sort,
-                                     descending=sorting.descending)
+                                     descending=sorting.descending, recheck_seconds=recheck_seconds)
 
     report = await report_page()
     sorting.pages = max(1, -(-report["locations_total"] // stats.LOCATIONS_PAGE))
@@ -433,7 +433,9 @@ async def campaign_page(request: Request, campaign_id: str, actor: PageActor, se
     """A campaign: its posts, the new-post form, its report (the table by location sorted and paged by `sort`,
     `dir` and `page`) and every location's proposal."""
     campaign = await campaigns.get_campaign(session, actor, campaign_id)
-    table = {"sort": sort, "direction": direction, "page": page}
+    # Viewing (not acting): stored figures checked at most every few seconds, as the API's report.
+    table = {"sort": sort, "direction": direction, "page": page,
+             "recheck_seconds": request.app.state.settings.report_recheck_seconds}
     target = request.headers.get("HX-Target") if is_htmx(request) else None
     if target in ("report", "report-locations"):
         return render(request, "campaigns/detail.html", {"campaign": campaign,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import select, update
 
+from hub.app import create_app
 from hub.db import utcnow
 from hub.proposals.models import Proposal
 from hub.publishing.models import Publication, SocialAccount
@@ -178,7 +180,10 @@ async def test_campaign_report_is_stored_and_recomputed_only_when_what_it_adds_u
                                                                                           client_as):
     """The report is read from stored figures; a decision, a view, a publishing outcome, a new reading or a
     location renamed by import makes the next read recompute them, and nothing else does."""
-    network, hq, campaign, posts, locals_ = await _world(database, settings, client_as)
+    network, hq_cached, campaign, posts, locals_ = await _world(database, settings, client_as)
+    # Checking at every view (by default a web process checks a campaign at most every 15 s: see below).
+    hq = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings.model_copy(
+        update={"report_recheck_seconds": 0}))), base_url="http://testserver", headers=dict(hq_cached.headers))
     url = f"/api/v1/campaigns/{campaign['id']}/report"
     first = (await hq.get(url)).json()
     assert (await hq.get(url)).json() == first  # nothing changed: the stored figures, computed_at included
@@ -233,6 +238,24 @@ async def test_campaign_report_is_stored_and_recomputed_only_when_what_it_adds_u
     assert renamed["by_location"][0]["name"] == "Renamed shop"
     assert "east" in {row["region"] for row in renamed["by_region"]}
     assert (await hq.get(url)).json()["computed_at"] == renamed["computed_at"]
+    await hq.aclose()
+
+
+async def test_a_web_process_checks_a_campaign_s_figures_at_most_every_few_seconds(database, settings, client_as):
+    """By default (report_recheck_seconds = 15) a view right after a change may show the figures checked a
+    moment ago; what the stats worker stores is seen at once."""
+    assert settings.report_recheck_seconds == 15
+    network, hq, campaign, posts, locals_ = await _world(database, settings, client_as)
+    url = f"/api/v1/campaigns/{campaign['id']}/report"
+    first = (await hq.get(url)).json()
+    waiting = next(item for item in (await locals_[4].get("/api/v1/proposals")).json()
+                   if item["post_id"] == posts[0]["id"])
+    await locals_[4].post(f"/api/v1/proposals/{waiting['id']}/approve")
+    within = (await hq.get(url)).json()  # within the window: not checked again (the rows' statuses are live)
+    assert (within["computed_at"], within["funnel"]) == (first["computed_at"], first["funnel"])
+    assert await refresh_campaign_figures(database) == 1
+    refreshed = (await hq.get(url)).json()
+    assert refreshed["funnel"]["approved"] == first["funnel"]["approved"] + 1
 
 
 async def test_the_worker_recomputes_only_the_campaigns_that_changed(database, settings, client_as):
