@@ -241,9 +241,13 @@ async def withdraw_post(session: AsyncSession, actor: Actor, post: Post) -> dict
     """HQ takes the post back: its publications not started are cancelled and its proposals not gone
     out are withdrawn; how many were withdrawn, and how many had gone out already (they stay)."""
     before = post.status
+    # The post first (a claim holds it too, then its publications: hub.publishing.service._hold_posts):
+    # a worker claiming at this instant either has its publications before this goes on (they count
+    # as gone out) or waits for this commit and reads the post withdrawn. The same then goes for
+    # publications a fan-out chunk running now schedules after these statements.
+    post.status = "withdrawn"
+    await session.flush()
     of_post = select(Proposal.id).where(Proposal.post_id == post.id)
-    # Publications first: a worker claiming one at this instant either has it (its proposal then
-    # counts as gone out) or finds it cancelled; its last check under the claim reads the proposal.
     await session.execute(update(Publication).where(Publication.proposal_id.in_(of_post),
                                                     Publication.status == "scheduled").values(status="cancelled"))
     started = select(Publication.proposal_id).where(Publication.proposal_id.in_(of_post),
@@ -254,7 +258,6 @@ async def withdraw_post(session: AsyncSession, actor: Actor, post: Post) -> dict
         .values(status="withdrawn", version=Proposal.version + 1).returning(Proposal.id)
     ))
     gone_out = len(set(await session.scalars(started)))
-    post.status = "withdrawn"
     record(session, brand_id=post.brand_id, actor_id=actor.user.id, action="post.withdrawn", subject_type="post",
            subject_id=post.id, before={"status": before}, after={"withdrawn": len(withdrawn), "already_out": gone_out})
     return {"withdrawn": len(withdrawn), "already_out": gone_out}

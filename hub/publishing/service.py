@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.accounts.actor import Actor
 from hub.accounts.security import settings_token_cipher
 from hub.config import Settings, parse_duration
-from hub.db import Database, insert_ignoring_conflicts, new_id, utcnow
+from hub.db import Database, insert_ignoring_conflicts, insert_many_ignoring_conflicts, new_id, utcnow
 from hub.audit.service import record
 from hub.errors import Conflict, Invalid
 from hub.brandkit.service import lint_rules
@@ -23,7 +23,7 @@ from hub.linting.service import has_errors, lint_text
 from hub.locations.models import Location
 from hub.locations.service import visible_locations
 from hub.proposals.localize import raw_variables
-from hub.campaigns.models import PostRevision
+from hub.campaigns.models import Post, PostRevision
 from hub.proposals.models import GOING_OUT, Proposal, ProposalImage
 from hub.publishing.connectors import CONNECTORS, get_connector
 from hub.publishing.connectors.base import (
@@ -117,7 +117,9 @@ async def schedule_publications(session: AsyncSession, proposal_ids: list[str]) 
     ]
     if not values:
         return 0
-    await session.execute(insert_ignoring_conflicts(session, Publication, values, ["proposal_id", "social_account_id"]))
+    # Executed with the rows, as the fan-out inserts its proposals: compiled once, not for each chunk's rows.
+    await session.execute(insert_many_ignoring_conflicts(session, Publication.__table__,
+                                                         ["proposal_id", "social_account_id"]), values)
     return len(values)
 
 
@@ -437,6 +439,7 @@ async def _claim_and_check(database: Database, settings: Settings, publication_i
     now = now or utcnow()
     outcomes: dict[str, str | _Ready] = {}
     async with database.session() as session:
+        await _hold_posts(session, publication_ids)
         claimed = await claim(session, publication_ids, now)
         others = [publication_id for publication_id in publication_ids
                   if publication_id not in {publication.id for publication in claimed}]
@@ -449,8 +452,10 @@ async def _claim_and_check(database: Database, settings: Settings, publication_i
             outcomes.update(dict.fromkeys(others, "skipped"))
         # What the checks read, for all of them in one query.
         context = {row[0]: row[1:] for row in await session.execute(
-            select(Publication.id, Proposal, PostRevision, SocialAccount, Location).select_from(Publication)
+            select(Publication.id, Post.status, Proposal, PostRevision, SocialAccount, Location)
+            .select_from(Publication)
             .outerjoin(Proposal, Proposal.id == Publication.proposal_id)
+            .outerjoin(Post, Post.id == Proposal.post_id)
             .outerjoin(PostRevision, PostRevision.id == Proposal.post_revision_id)
             .outerjoin(SocialAccount, SocialAccount.id == Publication.social_account_id)
             .outerjoin(Location, Location.id == Publication.location_id)
@@ -462,14 +467,33 @@ async def _claim_and_check(database: Database, settings: Settings, publication_i
     return outcomes
 
 
+async def _hold_posts(session: AsyncSession, publication_ids: list[str]) -> None:
+    """Hold the posts of these publications (FOR SHARE) until the claim commits, taken before the
+    publications themselves, in the order HQ's withdrawal takes them (the post, then its publications).
+
+    A withdrawal in progress holds its post: the claim waits for it to commit, then reads the post
+    withdrawn. A claim in progress makes the withdrawal wait: it then finds the publications
+    claimed and counts them as gone out. Without it, a fan-out chunk that checked the post before
+    the withdrawal committed could schedule publications the withdrawal never saw, and a claim
+    reading the post before that commit would send them. (SQLite takes its one write lock instead.)
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            select(Post.id).where(Post.id.in_(
+                select(Proposal.post_id).join(Publication, Publication.proposal_id == Proposal.id)
+                .where(Publication.id.in_(publication_ids))))
+            .order_by(Post.id).with_for_update(read=True))
+
+
 async def _check(session: AsyncSession, database: Database, settings: Settings, publication: Publication,
-                 proposal: Proposal | None, revision: PostRevision | None, account: SocialAccount | None,
-                 location: Location, rules: dict[str, Any]) -> str | _Ready:
+                 post_status: str | None, proposal: Proposal | None, revision: PostRevision | None,
+                 account: SocialAccount | None, location: Location, rules: dict[str, Any]) -> str | _Ready:
     """A claimed publication's last checks (`rules`: the brands' rules read so far); what goes out, or
     the status it ends with."""
-    # Checked again under the claim: a withdrawal, rejection or edit made before now wins.
+    # Checked again under the claim, from the database: a withdrawal of the post (even one that came while
+    # its fan-out ran, before this proposal existed), a rejection or an edit made before now wins.
     text = (proposal.texts or {}).get(publication.network) if proposal else None
-    if proposal is None or proposal.status not in GOING_OUT or text is None:
+    if proposal is None or post_status == "withdrawn" or proposal.status not in GOING_OUT or text is None:
         publication.status = "cancelled"
         return "cancelled"
     # The last check: the brand's rules may have changed since the proposal was decided.

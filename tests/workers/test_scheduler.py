@@ -22,6 +22,9 @@ import pytest
 import uvicorn
 from sqlalchemy import select, update
 
+from hub.accounts import service as accounts
+from hub.accounts.models import User
+from hub.campaigns import service as campaigns
 from hub.config import parse_duration
 from hub.db import utcnow
 from hub.locations.models import Location
@@ -33,6 +36,7 @@ from hub.publishing import service as publishing
 from hub.publishing.connectors.instagram import InstagramConnector
 from hub.publishing.models import Cooldown, Publication, SocialAccount
 from hub.publishing.service import connect_account
+from tests.conftest import BACKEND
 from tests.connectors.conftest import pointed_at, short_timeout  # noqa: F401 (a fixture used here)
 from tests.factories import PASSWORD, make_network
 from tests.standins.facebook import FacebookStandIn
@@ -540,6 +544,56 @@ class TestDecisionsWin:
             await run_burst_worker(settings)
             assert [post.text for post in x.all_posts()] == ["Vide-grenier à Ville0 samedi"]
             assert (await publication(database, new.id)).status == "published"
+
+    async def test_a_withdrawal_while_the_fan_out_runs_stops_what_the_chunk_scheduled(
+            self, database, settings, client_as):
+        """The chunk checked the post before HQ withdrew it, so it schedules a publication the withdrawal
+        never sees; the claim of that publication waits for the withdrawal to commit and drops it."""
+        brand = await make_brand(database, settings, client_as)
+        with XStandIn() as x, pointed_at(settings, x_api_url=x.url):
+            await connect(database, settings, brand, 0, "x", "100", x.issue_token("100").value)
+            campaign = (await brand.hq.post("/api/v1/campaigns", json={
+                "name": "Soldes", "approval_policy": "auto_publish"})).json()
+            post = (await brand.hq.post(f"/api/v1/campaigns/{campaign['id']}/posts",
+                                        json={"body": "Soldes à {city}", "networks": ["x"]})).json()
+            assert (await brand.hq.post(f"/api/v1/posts/{post['id']}/distribute", json={})).status_code == 202
+            withdrawn, release = asyncio.Event(), asyncio.Event()
+            async with database.session() as session:
+                [chunk_id] = await session.scalars(select(DistributionChunk.id))
+            async with database.session() as chunk:
+                await fan_out_chunk(chunk, chunk_id)  # past its look at the post, not committed
+                withdrawal = asyncio.create_task(withdraw_and_hold(database, brand.network.hq_email, post["id"],
+                                                                   withdrawn, release))
+                if BACKEND == "postgres":  # the withdrawal runs beside the chunk's open transaction
+                    await withdrawn.wait()
+            await withdrawn.wait()  # SQLite, one writer at a time: the withdrawal runs once the chunk committed
+            try:
+                [scheduled] = await publications(database)
+                claiming = asyncio.create_task(publishing.publish(database, settings, scheduled.id,
+                                                                  now=utcnow() + timedelta(minutes=1)))
+                await asyncio.sleep(0.5)
+                claimed_meanwhile = claiming.done()
+            finally:
+                release.set()
+            counts = await withdrawal
+            assert await claiming in ("cancelled", "skipped")
+            assert not claimed_meanwhile, "the claim went on while the withdrawal held the post"
+            assert x.all_posts() == []
+            assert (await publication(database, scheduled.id)).status == "cancelled"
+            assert counts["already_out"] == 0
+
+
+async def withdraw_and_hold(database, hq_email: str, post_id: str, withdrawn: asyncio.Event,
+                            release: asyncio.Event) -> dict[str, int]:
+    """HQ withdraws the post through the service, then holds the transaction open until `release`."""
+    async with database.session() as session:
+        user = await session.scalar(select(User).where(User.email == hq_email))
+        actor = await accounts.actor_for(session, user, "en")
+        post, _revision = await campaigns.get_post(session, actor, post_id)
+        counts = await campaigns.withdraw_post(session, actor, post)
+        withdrawn.set()
+        await release.wait()
+    return counts
 
 
 # -- 6. the per-network concurrency cap ---------------------------------------------------------
