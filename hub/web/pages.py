@@ -755,6 +755,15 @@ async def distribute(request: Request, post_id: str, actor: FormActor, session: 
     return _see_other(f"/campaigns/{post.campaign_id}#post-{post.id}")
 
 
+@member_pages.post("/posts/{post_id}/withdraw")
+async def withdraw_post(request: Request, post_id: str, actor: FormActor, session: SessionDep) -> Response:
+    """Take the post back (HQ): nothing more of it goes out; the campaign page then shows it withdrawn."""
+    post, _revision = await campaigns.get_post(session, actor, post_id)
+    require_hq(actor)
+    await campaigns.withdraw_post(session, actor, post)
+    return _see_other(f"/campaigns/{post.campaign_id}#post-{post.id}")
+
+
 @member_pages.get("/distributions/{distribution_id}/progress")
 async def distribution_progress(request: Request, distribution_id: str, actor: PageActor,
                                 session: SessionDep) -> Response:

@@ -128,6 +128,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/posts/{post_id}/distribute"): Rule("hq object", 202),
     ("POST", "/posts/{post_id}/distribute"): Rule("hq object", 303),
     ("POST", "/api/v1/posts/{post_id}/withdraw"): Rule("hq object", 200),
+    ("POST", "/posts/{post_id}/withdraw"): Rule("hq object", 303),
     ("GET", "/api/v1/distributions/{distribution_id}"): Rule("brand viewer object", 200),
     ("GET", "/distributions/{distribution_id}/progress"): Rule("brand viewer object", 303),
     # ------------------------------------------------------------ translations
