@@ -102,6 +102,8 @@ class CampaignLocationFigures(Base):
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str] = mapped_column(String(100))
     proposals: Mapped[int] = mapped_column(Integer)
+    # Its proposals by status (those of earlier revisions left out).
+    statuses: Mapped[dict[str, Any]] = mapped_column()
     published: Mapped[int] = mapped_column(Integer)
     impressions: Mapped[int | None] = mapped_column(BigInteger, default=None)
     reach: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections import defaultdict
+from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, delete, distinct, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,26 +38,45 @@ async def campaign_report(session: AsyncSession, campaign: Campaign, *, limit: i
     """Funnel, adoption, metrics and the tables by network, region and location (a page of it) of a campaign.
 
     Read from the campaign's stored figures, recomputed first when its proposals or publications changed since
-    (checked at most every `recheck_seconds` in this process).
+    (checked at most every `recheck_seconds` in this process). The same stored figures and page give the same
+    report: it is kept in this process and served again as long as they are (callers must not modify it).
     """
     figures = await current_figures(session, campaign, recheck_seconds)
-    by_location, _ = await by_location_page(session, campaign, limit=limit, offset=offset, sort=sort,
-                                            descending=descending, figures=figures)
-    return {"campaign_id": campaign.id, "computed_at": figures.computed_at, **figures.data,
-            "by_location": by_location}
+    key = (campaign.id, figures.fingerprint, figures.computed_at, limit, offset, sort, descending)
+    if (report := _served.get(key)) is not None:
+        _served.move_to_end(key)
+        return report
+    data = await session.scalar(select(CampaignFigures.data).where(CampaignFigures.campaign_id == campaign.id))
+    by_location = await by_location_page(session, campaign, limit=limit, offset=offset, sort=sort,
+                                         descending=descending, figures=figures)
+    report = _served[key] = {"campaign_id": campaign.id, "computed_at": figures.computed_at, **data,
+                             "by_location": by_location}
+    while len(_served) > SERVED_KEPT:
+        _served.popitem(last=False)
+    return report
 
 
+# Reports served lately by this process, by campaign, stored figures and page (the newest last).
+_served: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+SERVED_KEPT = 200
 # Per campaign, when this process last found its stored figures up to date, and their fingerprint then.
 _checked: dict[str, tuple[float, str]] = {}
 
 
-async def current_figures(session: AsyncSession, campaign: Campaign, recheck_seconds: float = 0) -> CampaignFigures:
+class Figures(NamedTuple):
+    """Which stored figures of a campaign are current (the figures themselves are read when needed)."""
+
+    fingerprint: str
+    computed_at: datetime
+
+
+async def current_figures(session: AsyncSession, campaign: Campaign, recheck_seconds: float = 0) -> Figures:
     """The campaign's stored figures, recomputed and stored again if what they were computed from has changed.
 
     With `recheck_seconds`, figures this process found up to date that long ago are served without checking
     again: under many readers the check (two aggregates over the campaign's rows) would cost more than the
     rest of the report, and figures some seconds old are what a report shows anyway (it says when)."""
-    stored = await session.get(CampaignFigures, campaign.id, populate_existing=True)
+    stored = await _stored(session, campaign.id)
     checked_at, checked = _checked.get(campaign.id, (-math.inf, ""))
     if stored is not None and stored.fingerprint == checked and time.monotonic() - checked_at < recheck_seconds:
         return stored
@@ -66,6 +85,12 @@ async def current_figures(session: AsyncSession, campaign: Campaign, recheck_sec
     if stored is not None and stored.fingerprint == fingerprint:
         return stored
     return await store_figures(session, campaign, fingerprint)
+
+
+async def _stored(session: AsyncSession, campaign_id: str) -> Figures | None:
+    row = (await session.execute(select(CampaignFigures.fingerprint, CampaignFigures.computed_at)
+                                 .where(CampaignFigures.campaign_id == campaign_id))).first()
+    return Figures(*row) if row else None
 
 
 async def figures_fingerprint(session: AsyncSession, campaign_id: str) -> str:
@@ -86,27 +111,28 @@ async def figures_fingerprint(session: AsyncSession, campaign_id: str) -> str:
     return hashlib.sha256(";".join(parts).encode()).hexdigest()
 
 
-async def store_figures(session: AsyncSession, campaign: Campaign, fingerprint: str) -> CampaignFigures:
+async def store_figures(session: AsyncSession, campaign: Campaign, fingerprint: str) -> Figures:
     """Compute the campaign's figures and its table by location, and store both in place of the earlier ones.
 
     One computation of a campaign at a time: the campaign's row is locked first (`FOR NO KEY UPDATE`, which
     proposals and publications referring to it do not wait for); whoever waited finds the figures stored by
     the one before and keeps them if they were computed from the same data."""
     await session.execute(select(Campaign.id).where(Campaign.id == campaign.id).with_for_update(key_share=True))
-    stored = await session.get(CampaignFigures, campaign.id, populate_existing=True)
+    stored = await _stored(session, campaign.id)
     if stored is not None and stored.fingerprint == fingerprint:
         return stored
     data = await compute_figures(session, campaign.id)
     await session.execute(delete(CampaignLocationFigures).where(CampaignLocationFigures.campaign_id == campaign.id))
     # Aggregated and written by the database in one statement (10,000 rows sent from Python took seconds).
-    rows = _location_figures(campaign.id)
+    rows = _location_figures(session.bind.dialect.name, campaign.id)
     await session.execute(insert(CampaignLocationFigures).from_select(list(rows.selected_columns.keys()), rows))
     data["locations_total"] = await session.scalar(
         select(func.count()).where(CampaignLocationFigures.campaign_id == campaign.id))
+    now = utcnow()
     await session.execute(upsert(session, CampaignFigures, [{
-        "campaign_id": campaign.id, "brand_id": campaign.brand_id, "fingerprint": fingerprint, "computed_at": utcnow(),
+        "campaign_id": campaign.id, "brand_id": campaign.brand_id, "fingerprint": fingerprint, "computed_at": now,
         "data": data}], ["campaign_id"], ["fingerprint", "computed_at", "data"]))
-    return await session.get(CampaignFigures, campaign.id, populate_existing=True)
+    return Figures(fingerprint, now)
 
 
 async def refresh_campaign_figures(database: Database, seconds: float = 50) -> int:
@@ -125,7 +151,7 @@ async def refresh_campaign_figures(database: Database, seconds: float = 50) -> i
             break
         async with database.session() as session:
             campaign = await session.get(Campaign, campaign_id)
-            stored = await session.get(CampaignFigures, campaign_id)
+            stored = await _stored(session, campaign_id)
             fingerprint = await figures_fingerprint(session, campaign_id)
             if campaign is not None and (stored is None or stored.fingerprint != fingerprint):
                 await store_figures(session, campaign, fingerprint)
@@ -268,54 +294,51 @@ async def _by_region(session: AsyncSession, campaign_id: str) -> list[dict[str, 
 
 async def by_location_page(session: AsyncSession, campaign: Campaign, *, limit: int | None = 100, offset: int = 0,
                            sort: str = "code", descending: bool = False,
-                           figures: CampaignFigures | None = None) -> tuple[list[dict[str, Any]], int]:
-    """One page of the table by location (and how many locations it has), from the stored figures (brought up
-    to date first unless `figures` just were), with each location's proposals by status."""
-    figures = figures or await current_figures(session, campaign)
+                           figures: Figures | None = None) -> list[dict[str, Any]]:
+    """One page of the table by location from the stored figures (brought up to date first unless `figures`
+    just were); the whole table without `limit`."""
+    if figures is None:
+        await current_figures(session, campaign)
     stored = CampaignLocationFigures
-    columns = {"code": stored.code, "name": stored.name, "region": stored.region, "published": stored.published,
-               "engagements": stored.engagements,
-               "engagement_rate": case((stored.rate_base > 0, stored.engagements * 1.0 / stored.rate_base))}
-    order = columns.get(sort, stored.code)
-    # Missing figures always sort last, whichever the direction.
+    if sort == "engagement_rate":
+        order = case((stored.rate_base > 0, stored.engagements * 1.0 / stored.rate_base))
+    else:
+        order = getattr(stored, sort if sort in LOCATION_SORTS else "code")
     order = order.desc() if descending else order.asc()
-    if sort in ("engagements", "engagement_rate"):  # those may be missing (only those: the index serves the code)
+    if sort in ("engagements", "engagement_rate"):  # missing figures sort last, whichever the direction
         order = order.nulls_last()
     query = (select(*stored.__table__.columns).where(stored.campaign_id == campaign.id)
              .order_by(order, stored.code).offset(offset))
-    rows = (await session.execute(query if limit is None else query.limit(limit))).all()
-    statuses: dict[str, dict[str, int]] = defaultdict(dict)
-    if rows:
-        counted = select(Proposal.location_id, Proposal.status, func.count()).where(_current(campaign.id))
-        if limit is not None:  # a page: only its locations (a whole table: every location, no list of ids)
-            counted = counted.where(Proposal.location_id.in_([row.location_id for row in rows]))
-        for location_id, status, count in await session.execute(counted.group_by(Proposal.location_id,
-                                                                                 Proposal.status)):
-            statuses[location_id][status] = count
     return [
         {"location_id": row.location_id, "code": row.code, "name": row.name, "region": row.region,
-         "proposals": row.proposals, "statuses": statuses[row.location_id], "published": row.published,
+         "proposals": row.proposals, "statuses": row.statuses, "published": row.published,
          "impressions": row.impressions, "reach": row.reach, "engagements": row.engagements,
          "engagement_rate": rate(row.engagements, row.rate_base), "with_stats": row.with_stats}
-        for row in rows
-    ], figures.data["locations_total"]
+        for row in await session.execute(query if limit is None else query.limit(limit))
+    ]
 
 
-def _location_figures(campaign_id: str) -> Any:
-    """SQL: every row of the campaign's table by location (its proposals, publications and counters)."""
+def _location_figures(dialect: str, campaign_id: str) -> Any:
+    """SQL: every row of the campaign's table by location (its proposals by status, publications, counters)."""
     publications = (
         select(Publication.location_id.label("location_id"),
                func.sum(case((Publication.status == "published", 1), else_=0)).label("published"),
                *counter_sums())
         .where(Publication.campaign_id == campaign_id).group_by(Publication.location_id).subquery()
     )
+    by_status = (
+        select(Proposal.location_id.label("location_id"), Proposal.status.label("status"), func.count().label("count"))
+        .where(_current(campaign_id)).group_by(Proposal.location_id, Proposal.status).subquery()
+    )
+    as_object = func.jsonb_object_agg if dialect == "postgresql" else func.json_group_object
     proposals = (
-        select(Proposal.location_id.label("location_id"), func.count().label("proposals"))
-        .where(_current(campaign_id)).group_by(Proposal.location_id).subquery()
+        select(by_status.c.location_id, func.sum(by_status.c.count).label("proposals"),
+               as_object(by_status.c.status, by_status.c.count).label("statuses"))
+        .group_by(by_status.c.location_id).subquery()
     )
     return (
         select(literal(campaign_id).label("campaign_id"), Location.id.label("location_id"), Location.code,
-               Location.name, Location.region, proposals.c.proposals,
+               Location.name, Location.region, proposals.c.proposals, proposals.c.statuses,
                func.coalesce(publications.c.published, 0).label("published"), publications.c.impressions,
                publications.c.reach, publications.c.engagements, publications.c.rate_base,
                func.coalesce(publications.c.with_stats, 0).label("with_stats"))

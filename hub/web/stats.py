@@ -395,7 +395,7 @@ async def campaign_csv(request: Request, campaign_id: str, table: str, actor: Pa
         raise _unknown_table(table, CAMPAIGN_TABLES)
     _ = web._translator(request)
     if table == "locations":
-        rows, _total = await by_location_page(session, campaign, limit=None, sort=sort if sort in LOCATION_SORTS
+        rows = await by_location_page(session, campaign, limit=None, sort=sort if sort in LOCATION_SORTS
                                               else "code", descending=direction == "desc")
     else:
         report = await campaign_report(session, campaign, limit=1)

@@ -36,6 +36,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('region', sa.String(length=100), nullable=False),
     sa.Column('proposals', sa.Integer(), nullable=False),
+    sa.Column('statuses', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('published', sa.Integer(), nullable=False),
     sa.Column('impressions', sa.BigInteger(), nullable=True),
     sa.Column('reach', sa.BigInteger(), nullable=True),
