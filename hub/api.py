@@ -91,6 +91,17 @@ async def issue_token(data: TokenRequest, request: Request, session: SessionDep)
     return {"token": secret, "token_type": "bearer", "expires_at": row.expires_at}
 
 
+@router.delete("/auth/token", status_code=204, tags=["auth"])
+async def revoke_token(request: Request, actor: ApiActor, session: SessionDep, everywhere: bool = False) -> Response:
+    """End the bearer token of this call at once: a leaked token is cut off. `everywhere=true` ends every API
+    token of the user, this one included (for a token you no longer hold: get a new one, then call this)."""
+    if everywhere:
+        await accounts.close_api_tokens(session, actor.user.id)
+    else:
+        await accounts.close_session(session, request.headers["Authorization"].partition(" ")[2].strip())
+    return Response(status_code=204)
+
+
 @router.get("/me", tags=["auth"])
 async def me(actor: ApiActor) -> dict[str, Any]:
     """Who the token belongs to: user, brand, role and scope."""

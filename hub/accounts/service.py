@@ -67,6 +67,13 @@ async def close_session(session: AsyncSession, secret: str) -> None:
     await session.execute(delete(AuthSession).where(AuthSession.secret_hash == secret_digest(secret)))
 
 
+async def close_api_tokens(session: AsyncSession, user_id: str) -> int:
+    """End every API token of a user at once (one leaked, even one they no longer hold); how many."""
+    result = await session.execute(delete(AuthSession).where(AuthSession.user_id == user_id,
+                                                             AuthSession.kind == "api"))
+    return result.rowcount
+
+
 async def actor_for(session: AsyncSession, user: User, language: str) -> Actor:
     """The Actor of a user: their (first) brand membership and role."""
     membership = await session.scalar(

@@ -84,6 +84,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/"): Rule("signed in", 303),
     ("POST", "/logout"): Rule("signed in", 303),
     ("GET", "/api/v1/me"): Rule("signed in", 200),
+    ("DELETE", "/api/v1/auth/token"): Rule("signed in", 204),
     ("GET", "/renders/{key}.jpg"): Rule("signed in or signed link", 200),
     ("POST", "/api/v1/brands"): Rule("deployment admin", 201),
     # ------------------------------------------------------------ brand: people, locations, kit, media
