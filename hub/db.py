@@ -184,22 +184,23 @@ async def dispose_all() -> None:
 
 def insert_ignoring_conflicts(session_or_dialect: Any, model: type, rows: list[dict[str, Any]], keys: list[str]):
     """An INSERT of `rows` that skips rows whose natural key `keys` already exists (PostgreSQL and SQLite)."""
+    return insert_many_ignoring_conflicts(session_or_dialect, model, keys).values(rows)
+
+
+def insert_many_ignoring_conflicts(session_or_dialect: Any, model: Any, keys: list[str]):
+    """`insert_ignoring_conflicts` without its rows, to execute with a list of them: compiled once and sent in
+    batches (rows in the statement are compiled again each time, a thousand bound values for a hundred rows)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session_or_dialect if isinstance(session_or_dialect, str) else session_or_dialect.bind.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).values(rows).on_conflict_do_nothing(index_elements=keys)
+    return insert(model).on_conflict_do_nothing(index_elements=keys)
 
 
 def upsert(session_or_dialect: Any, model: type, rows: list[dict[str, Any]], keys: list[str], update: list[str]):
     """An INSERT of `rows` that updates the `update` columns of rows whose natural key `keys` exists."""
-    return upsert_many(session_or_dialect, model, keys, update).values(rows)
-
-
-def upsert_many(session_or_dialect: Any, model: type, keys: list[str], update: list[str]):
-    """`upsert` without its rows, to execute with a list of them (sent in batches: no limit on bound values)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session_or_dialect if isinstance(session_or_dialect, str) else session_or_dialect.bind.dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model).values(rows)
     return insert.on_conflict_do_update(index_elements=keys, set_={name: insert.excluded[name] for name in update})

@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,7 +20,7 @@ from hub.campaigns.models import Campaign, Post, PostRevision
 from hub.brandkit.service import lint_rules
 from hub.campaigns.schemas import Target
 from hub.campaigns.service import lint_post, source_locale
-from hub.db import new_id, utcnow
+from hub.db import insert_many_ignoring_conflicts, new_id, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.linting.read import finding_read
 from hub.linting.service import LintRules, finding, has_errors, lint_text
@@ -291,7 +290,9 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
                               .values(status="superseded", version=Proposal.version + 1))
         await publishing.cancel_scheduled(session, previous_id)
     if rows or rewritten:
-        made = list(await session.scalars(_new_proposals(session).returning(Proposal.id), rows)) if rows else []
+        # Skipping any a concurrent run of the chunk made first.
+        insert = insert_many_ignoring_conflicts(session, Proposal.__table__, ["post_revision_id", "location_id"])
+        made = list(await session.scalars(insert.returning(Proposal.id), rows)) if rows else []
         # The revision's proposals of the chunk: those just made and those it had; schedule_publications keeps
         # the ones going out. (Not asked by location: see `sent_before`.)
         await publishing.schedule_publications(session, made + [proposal.id for proposal, _ in current.values()])
@@ -357,13 +358,6 @@ async def _live_proposals(session: AsyncSession, post_id: str, revision: PostRev
     earlier = {row.location_id: (row, row.id in started) for row in rows if row.revision < revision.number}
     current = {row.location_id: (row, row.id in started) for row in rows if row.revision == revision.number}
     return earlier, current
-
-
-def _new_proposals(session: AsyncSession):
-    """The insert of a chunk's proposals, skipping any a concurrent run of the chunk made first; executed with
-    the rows as parameters, so it is compiled once and sent in batches (not one statement of 250 rows' values)."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    return insert(Proposal.__table__).on_conflict_do_nothing(index_elements=["post_revision_id", "location_id"])
 
 
 def _awaiting_translation(post: Post, campaign: Campaign, revision: PostRevision, distribution: Distribution,
