@@ -53,13 +53,13 @@ async def open_session(session: AsyncSession, user: User, kind: str, days: int) 
 
 async def find_session(session: AsyncSession, secret: str, kind: str) -> tuple[User, AuthSession] | None:
     """The user and session behind a cookie or bearer secret, if valid and unexpired."""
-    row = await session.scalar(
-        select(AuthSession).where(AuthSession.secret_hash == secret_digest(secret), AuthSession.kind == kind)
-    )
-    if row is None or row.expires_at <= utcnow():
-        return None
-    user = await session.get(User, row.user_id)
-    return (user, row) if user else None
+    # One round trip: every page and API call starts here.
+    found = (await session.execute(
+        select(User, AuthSession).join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.secret_hash == secret_digest(secret), AuthSession.kind == kind,
+               AuthSession.expires_at > utcnow())
+    )).first()
+    return (found[0], found[1]) if found else None
 
 
 async def close_session(session: AsyncSession, secret: str) -> None:
