@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy import select
 
 from hub.campaigns import service as campaigns
 from hub.deps import FormActor, PageActor, SessionDep, require_brand
@@ -32,7 +33,8 @@ from hub.locations import service as locations
 from hub.publishing.connectors.google_business import LOCATION_METRICS
 from hub.stats.formulas import FORMULAS, MIXED_FORMULA, NOT_GIVEN, VERY_GOOD_FACEBOOK_RATE, formula_of
 from hub.stats.report import LOCATION_SORTS, by_location_page, campaign_report
-from hub.stats.scoreboard import location_report, network_scoreboard, refresh_scoreboard
+from hub.stats.models import Scoreboard
+from hub.stats.scoreboard import PERIOD_DAYS, location_report, network_scoreboard, refresh_scoreboard
 from hub.templating import environment, render, render_fragment
 from hub.web.charts import day_axis, month_axis, month_label
 
@@ -444,30 +446,38 @@ def _series_by_network(rows: list[dict[str, Any]], months: list[str], key: str, 
 async def network_page(request: Request, actor: PageActor, session: SessionDep) -> HTMLResponse:
     """HQ's scoreboard: adoption over time, engagement per network, followers, top posts and locations, silent arms."""
     web._require_whole_brand(actor)
-    board = await network_scoreboard(request.app.state.database, session, require_brand(actor))
+    brand_id = require_brand(actor)
     _ = web._translator(request)
+    # Which scoreboard is current decides the page; the scoreboard itself (39 kB of JSON to decode) is read
+    # only when its figures are not drawn yet in this language.
+    computed_at = await session.scalar(select(Scoreboard.computed_at).where(Scoreboard.brand_id == brand_id))
+    key = (brand_id, computed_at, _.language)
+    if computed_at is None or key not in _bodies:
+        board = await network_scoreboard(request.app.state.database, session, brand_id)
+        computed_at = computed_at or _moment(board["computed_at"])  # none stored before: computed just now
+        key = (brand_id, computed_at, _.language)
+        _bodies[key] = network_body(board, _)
+        while len(_bodies) > KEPT_BODIES:
+            _bodies.popitem(last=False)
+    _bodies.move_to_end(key)
     return render(request, "stats/network.html", {
-        "board": board, "computed_at": _moment(board["computed_at"]), "refresh_minutes": REFRESH_MINUTES,
-        "body": network_body(board, _),
+        "period_days": PERIOD_DAYS, "computed_at": computed_at, "refresh_minutes": REFRESH_MINUTES,
+        "body": _bodies[key],
     })
 
 
-# The figures of the network page as HTML, per brand, scoreboard and language: they change only when the
-# worker recomputes the scoreboard, and drawing ~8,000 cells and the charts costs more than the request.
-_bodies: OrderedDict[tuple[str, str, str], Markup] = OrderedDict()
+# The figures of the network page as HTML, per brand, scoreboard (its time) and language: they change only
+# when the worker recomputes the scoreboard, and drawing ~8,000 cells and the charts costs more than the request.
+_bodies: OrderedDict[tuple[str, datetime, str], Markup] = OrderedDict()
 KEPT_BODIES = 32
 
 
 def network_body(board: dict[str, Any], _: Translator) -> Markup:
-    """The network page's charts and tables for this scoreboard, drawn once per language."""
-    key = (board["brand_id"], str(board["computed_at"]), _.language)
-    if key in _bodies:
-        _bodies.move_to_end(key)
-        return _bodies[key]
+    """The network page's charts and tables for this scoreboard in the reader's language."""
     tables = {name: build_table(name, spec, network_rows(board, name), _, f"/network/stats/{name}.csv")
               for name, spec in NETWORK_TABLES.items()}
     months = [row["month"] for row in board["adoption_by_month"]]
-    body = render_fragment("stats/_network_body.html", {
+    return render_fragment("stats/_network_body.html", {
         "board": board, "tables": tables, "axis": month_axis(months, _.language), "very_good": VERY_GOOD_FACEBOOK_RATE,
         "adoption_points": [row["publication_rate"] for row in board["adoption_by_month"]],
         "facebook_points": [row["engagement_rate"] for row in board["facebook_by_month"]],
@@ -480,10 +490,6 @@ def network_body(board: dict[str, Any], _: Translator) -> Markup:
                         for cells in tables["reasons"].rows],
         "facebook_month": next((row for row in reversed(board["facebook_by_month"]) if row["locations"]), None),
     }, _.language)
-    _bodies[key] = body
-    while len(_bodies) > KEPT_BODIES:
-        _bodies.popitem(last=False)
-    return body
 
 
 @router.post("/network/stats/refresh")
