@@ -372,11 +372,17 @@ class _Lane:
                     if not waiting.outcome.done():
                         waiting.outcome.set_exception(error)
                 continue
+            sent: set[str] = set()
             for waiting in batch:
                 outcome = prepared[waiting.publication_id]
-                if isinstance(outcome, str):
+                if waiting.publication_id in sent:
+                    # The same publication twice in one claim (a job redelivered while the first waited):
+                    # one claim, so one send; the other is not ours, as for a second worker.
+                    self._done(waiting, "skipped")
+                elif isinstance(outcome, str):
                     self._done(waiting, outcome)
                 else:
+                    sent.add(waiting.publication_id)
                     sending = asyncio.create_task(self._send(waiting, outcome))
                     self.sending.add(sending)
                     sending.add_done_callback(self.sending.discard)

@@ -56,6 +56,14 @@ class TestExactlyOnce:
         [publication] = await _publications(database)
         assert (publication.status, publication.attempt) == ("published", 1)
 
+    async def test_the_same_publication_twice_in_one_batch_is_sent_once(self, database, settings, client_as):
+        # A job redelivered while the first is still waiting for a slot: both land in the lane's same claim.
+        await _send(database, settings, client_as, policy="auto_publish", locations=1)
+        [publication] = await _publications(database)
+        results = await publishing.publish_many(database, settings, [publication.id, publication.id])
+        assert sorted(results) == ["published", "skipped"]
+        assert await _sandbox_count(database) == 1
+
     async def test_a_publication_is_not_sent_before_its_time(self, database, settings, client_as):
         publish_at = utcnow() + timedelta(hours=2)
         await _send(database, settings, client_as, policy="auto_publish", locations=1, publish_at=publish_at)
