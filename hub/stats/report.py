@@ -151,11 +151,10 @@ async def refresh_campaign_figures(database: Database, seconds: float = 50) -> i
             break
         async with database.session() as session:
             campaign = await session.get(Campaign, campaign_id)
-            stored = await _stored(session, campaign_id)
-            fingerprint = await figures_fingerprint(session, campaign_id)
-            if campaign is not None and (stored is None or stored.fingerprint != fingerprint):
-                await store_figures(session, campaign, fingerprint)
-                recomputed += 1
+            if campaign is None:  # deleted since the list was read
+                continue
+            before = await _stored(session, campaign_id)
+            recomputed += await current_figures(session, campaign) != before
     return recomputed
 
 
@@ -175,7 +174,7 @@ async def compute_figures(session: AsyncSession, campaign_id: str) -> dict[str, 
         select(func.count()).select_from(Publication).where(
             Publication.campaign_id == campaign_id, Publication.stats_at.is_not(None),
             Publication.social_account_id.in_(_sandbox_accounts())))
-    data = {
+    return {
         "funnel": funnel,
         "adoption": await _adoption(session, campaign_id, funnel),
         "time_to_decision": await time_to_decision(session, campaign_id),
@@ -184,7 +183,6 @@ async def compute_figures(session: AsyncSession, campaign_id: str) -> dict[str, 
         "by_network": [_without_base(row, [row["network"]]) for row in by_network],
         "by_region": await _by_region(session, campaign_id),
     }
-    return data
 
 
 def _sum(values: Any) -> int | None:
