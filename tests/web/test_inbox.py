@@ -32,14 +32,16 @@ def row_ids(html: str) -> list[str]:
     return re.findall(r'data-keyboard-item data-id="([0-9a-f]+)"', html)
 
 
-async def build_inbox(database, settings) -> Inbox:
+async def build_inbox(database, settings, overdue: bool = True) -> Inbox:
+    """The manager's inbox; with overdue=False its soonest deadline is ten minutes ahead rather than an hour
+    past, for tests beside a live worker, whose deadline cron would expire that proposal mid-test."""
     network = await make_network(database, settings, locations=3)
     spring = await sent_campaign(database, settings, network, networks=("facebook", "instagram"))
     summer = await sent_campaign(database, settings, network, networks=("facebook",))
     first, second, third = network.locations
     now = datetime.now(UTC)
     deadlines = {  # soonest first: summer@0 (overdue), summer@1, spring@0, then spring@1 (none)
-        summer[first.id]: now - timedelta(hours=1),
+        summer[first.id]: now - timedelta(hours=1) if overdue else now + timedelta(minutes=10),
         summer[second.id]: now + timedelta(hours=3, minutes=10),
         spring[first.id]: now + timedelta(days=3, hours=1),
         spring[second.id]: None,
