@@ -486,11 +486,9 @@ async def get_proposal(session: AsyncSession, actor: Actor, proposal_id: str) ->
     return proposal
 
 
-async def list_proposals(
-    session: AsyncSession, actor: Actor, *, status: str | None = None, campaign_id: str | None = None,
-    location_id: str | None = None, limit: int = 200, offset: int = 0,
-) -> list[Proposal]:
-    """Proposals of the locations the actor may see, soonest deadline first."""
+def _proposals_query(actor: Actor, *, status: str | None, campaign_id: str | None, location_id: str | None,
+                     network: str | None):
+    """The proposals of the locations the actor may see, filtered (the count and the list share it)."""
     query = select(Proposal).join(Location, Location.id == Proposal.location_id).where(visible_locations(actor))
     # An earlier revision's proposal is history: shown only when asked for.
     query = query.where(Proposal.status == status) if status else query.where(Proposal.status != "superseded")
@@ -498,8 +496,40 @@ async def list_proposals(
         query = query.where(Proposal.campaign_id == campaign_id)
     if location_id:
         query = query.where(Proposal.location_id == location_id)
-    query = query.order_by(Proposal.deadline.is_(None), Proposal.deadline, Proposal.created_at).limit(limit).offset(offset)
-    return list(await session.scalars(query))
+    if network:
+        # A proposal goes to the networks it has a text for.
+        query = query.where(Proposal.texts[network].as_string().is_not(None))
+    return query
+
+
+async def list_proposals(
+    session: AsyncSession, actor: Actor, *, status: str | None = None, campaign_id: str | None = None,
+    location_id: str | None = None, network: str | None = None, limit: int = 200, offset: int = 0,
+    waiting_first: bool = False,
+) -> list[Proposal]:
+    """Proposals of the locations the actor may see, soonest deadline first.
+
+    With `waiting_first` (the inbox), the pending ones come first, soonest deadline first, then
+    the decided ones, latest deadline first: a year of history does not push today's work down.
+    """
+    query = _proposals_query(actor, status=status, campaign_id=campaign_id, location_id=location_id, network=network)
+    if waiting_first:
+        pending = Proposal.status == "pending"
+        query = query.order_by(case((pending, 0), else_=1), Proposal.deadline.is_(None),
+                               case((pending, Proposal.deadline)), case((~pending, Proposal.deadline)).desc(),
+                               Proposal.created_at, Proposal.id)
+    else:
+        query = query.order_by(Proposal.deadline.is_(None), Proposal.deadline, Proposal.created_at, Proposal.id)
+    return list(await session.scalars(query.limit(limit).offset(offset)))
+
+
+async def count_proposals(
+    session: AsyncSession, actor: Actor, *, status: str | None = None, campaign_id: str | None = None,
+    location_id: str | None = None, network: str | None = None,
+) -> int:
+    """How many proposals list_proposals pages through with these filters."""
+    query = _proposals_query(actor, status=status, campaign_id=campaign_id, location_id=location_id, network=network)
+    return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 async def approval_matrix(
@@ -620,7 +650,7 @@ async def bulk_approve(session: AsyncSession, actor: Actor, proposal_ids: list[s
     )
     done = set(approved)
     others = {row.id: row for row in (await session.execute(
-        select(Proposal.id, Proposal.status, Proposal.blocked, Proposal.hq_changed)
+        select(Proposal.id, Proposal.location_id, Proposal.status, Proposal.blocked, Proposal.hq_changed)
         .join(Location, Location.id == Proposal.location_id)
         .where(Proposal.id.in_([i for i in ids if i not in done]), visible_locations(actor))
     )).all()}
@@ -637,7 +667,8 @@ async def bulk_approve(session: AsyncSession, actor: Actor, proposal_ids: list[s
             reason = "hq_changed"  # HQ changed the post after a local edit: the location confirms one by one
         else:
             reason = "blocked"
-        skipped.append({"id": proposal_id, "reason": reason})
+        # The location too, when it is one of the actor's: the inbox names it.
+        skipped.append({"id": proposal_id, "reason": reason, **({"location_id": row.location_id} if row else {})})
     return {"approved": approved, "skipped": skipped}
 
 

@@ -1,4 +1,4 @@
-"""The local manager's inbox: proposals soonest deadline first, filters, keyboard, bulk approve.
+"""The local manager's inbox: what waits first, soonest deadline first; filters, pages, keyboard, bulk approve.
 
 pages.py includes this router at its end, next to the studio's.
 """
@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -24,12 +26,13 @@ from hub.proposals import service as proposals
 from hub.proposals.models import PROPOSAL_STATUSES, Proposal
 from hub.publishing.models import NETWORKS
 from hub.templating import is_htmx, render
+from hub.validation import MAX_PAGE
 
 router = APIRouter()
 
 TEMPLATE = "proposals/inbox.html"
-# More rows than a screen holds, so "select all" covers a real bulk decision (bulk_approve takes 1000).
-INBOX_LIMIT = 500
+# A page: a screenful and a bit more, so "select all" covers a real bulk decision (bulk_approve takes 1000).
+INBOX_PAGE = 50
 
 
 def relative_deadline(deadline: datetime | None, now: datetime, _: Translator) -> tuple[str, str]:
@@ -65,12 +68,16 @@ async def _campaign_names(session: SessionDep, actor: Actor) -> dict[str, str]:
     return {row.id: row.name for row in rows}
 
 
-async def _inbox_context(request: Request, session: SessionDep, actor: Actor, filters: dict[str, str]) -> dict[str, Any]:
-    """The rows (soonest deadline first), their places, campaigns and relative deadlines."""
-    rows = await proposals.list_proposals(session, actor, status=filters["status"] or None,
-                                          campaign_id=filters["campaign"] or None, limit=INBOX_LIMIT)
-    if filters["network"]:
-        rows = [row for row in rows if filters["network"] in row.texts]
+async def _inbox_context(request: Request, session: SessionDep, actor: Actor, filters: dict[str, str],
+                         page: int) -> dict[str, Any]:
+    """A page of rows (waiting first, soonest deadline first), their places, campaigns and relative deadlines."""
+    chosen = {"status": filters["status"] or None, "campaign_id": filters["campaign"] or None,
+              "network": filters["network"] or None}
+    total = await proposals.count_proposals(session, actor, **chosen)
+    pages = max(1, -(-total // INBOX_PAGE))
+    page = min(page, pages)  # past the end (the last rows were just decided away): the last page
+    rows = await proposals.list_proposals(session, actor, **chosen, limit=INBOX_PAGE, offset=(page - 1) * INBOX_PAGE,
+                                          waiting_first=True)
     _ = Translator(getattr(request.state, "language", "en"))
     now = datetime.now(UTC)
     return {
@@ -80,6 +87,10 @@ async def _inbox_context(request: Request, session: SessionDep, actor: Actor, fi
         "deadlines": {row.id: relative_deadline(row.deadline, now, _) for row in rows},
         "filters": filters,
         "filtered": any(filters.values()),
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "first": (page - 1) * INBOX_PAGE + 1,
         "can_decide": actor.role not in (None, "viewer"),
         "toast": None,
         "oob": False,
@@ -97,9 +108,9 @@ def _rows_and_toast(request: Request, context: dict[str, Any]) -> HTMLResponse:
 
 @router.get("/inbox")
 async def inbox(request: Request, actor: PageActor, session: SessionDep, status: str = "", campaign: str = "",
-                network: str = "") -> HTMLResponse:
-    """The proposals waiting for the user's locations, soonest deadline first, filtered."""
-    context = await _inbox_context(request, session, actor, _filters(status, campaign, network))
+                network: str = "", page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> HTMLResponse:
+    """The proposals of the user's locations, those waiting first, soonest deadline first, filtered, a page at a time."""
+    context = await _inbox_context(request, session, actor, _filters(status, campaign, network), page)
     if is_htmx(request) and request.headers.get("HX-Target") == "inbox-rows":
         return render(request, TEMPLATE, context, block="rows")
     return render(request, TEMPLATE, context)
@@ -128,6 +139,7 @@ async def bulk_approve(request: Request, actor: FormActor, session: SessionDep) 
     form = await request.form()
     ids = [str(value) for value in form.getlist("ids") if str(value).strip()]
     filters = _filters(str(form.get("status") or ""), str(form.get("campaign") or ""), str(form.get("network") or ""))
+    page = int(str(form.get("page") or "1")) if str(form.get("page") or "1").isdigit() else 1
     _ = Translator(getattr(request.state, "language", "en"))
     toast: dict[str, Any] = {"approved": 0, "skipped": [], "error": ""}
     if not ids:
@@ -139,10 +151,8 @@ async def bulk_approve(request: Request, actor: FormActor, session: SessionDep) 
         except Invalid as error:  # too many at once
             await session.rollback()
             toast["error"] = _(error.message, **error.values)
-    context = await _inbox_context(request, session, actor, filters)
-    # Skipped proposals that are still visible are named by their location; the others by their id.
-    named = {row.id: row for row in await proposals.list_proposals(session, actor, limit=INBOX_LIMIT)}
-    context["toast"] = {**toast, "named": named}
+    context = await _inbox_context(request, session, actor, filters, min(max(page, 1), MAX_PAGE))
+    context["toast"] = toast
     if is_htmx(request):
         return _rows_and_toast(request, context)
     return render(request, TEMPLATE, context)

@@ -1,4 +1,4 @@
-"""The local manager's inbox: sorted by deadline, filtered, bulk approve with CSRF."""
+"""The local manager's inbox: waiting first by deadline, filtered, paged, bulk approve with CSRF."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from hub.accounts import service as accounts
-from hub.campaigns.models import Campaign
+from hub.campaigns.models import Campaign, PostRevision
+from hub.db import new_id
 from hub.proposals.models import Proposal
 from tests.factories import PASSWORD, make_network
 from tests.web.conftest import csrf_of, sent_campaign
@@ -114,6 +115,71 @@ class TestInboxList:
         assert (await client.get(f"/inbox/rows/{inbox.spring[third.id]}")).status_code == 404
 
 
+async def copies_of(database, proposal_id: str, count: int, start: timedelta = timedelta(days=4), **values) -> list[str]:
+    """`count` more proposals like `proposal_id` (each on a revision of its own post: one proposal per
+    revision and location), with `values` set, deadlines an hour apart from now + `start`; their ids."""
+    now = datetime.now(UTC)
+    ids = []
+    async with database.session() as session:
+        source = await session.get(Proposal, proposal_id)
+        revision = await session.get(PostRevision, source.post_revision_id)
+        numbers = await session.scalar(select(func.max(PostRevision.number)).where(PostRevision.post_id == revision.post_id))
+        for index in range(count):
+            copy = PostRevision(**{column.key: getattr(revision, column.key) for column in PostRevision.__table__.columns
+                                   if column.key not in ("id", "number")}, id=new_id(), number=numbers + 1 + index)
+            session.add(copy)
+            await session.flush()
+            proposal = Proposal(**{**{column.key: getattr(source, column.key) for column in Proposal.__table__.columns
+                                      if column.key not in ("id", "post_revision_id")},
+                                   "id": new_id(), "post_revision_id": copy.id,
+                                   "deadline": now + start + timedelta(hours=index), **values})
+            session.add(proposal)
+            ids.append(proposal.id)
+    return ids
+
+
+class TestInboxPages:
+    async def test_fifty_rows_a_page_waiting_first_and_a_pager_that_keeps_the_filters(self, database, settings,
+                                                                                      web_client):
+        inbox = await build_inbox(database, settings)
+        first, second, _ = inbox.locations
+        # 60 pending on Facebook only, 5 decided long ago with a past deadline.
+        pending = await copies_of(database, inbox.summer[first.id], 60)
+        decided = await copies_of(database, inbox.summer[second.id], 5, start=-timedelta(days=200), status="expired")
+        client = await web_client(MANAGER)
+
+        one = await client.get("/inbox")
+        waiting = [inbox.summer[first.id], inbox.summer[second.id], inbox.spring[first.id]] + pending
+        assert row_ids(one.text) == waiting[:50]
+        assert "Proposals 1 to 50 of 69" in one.text and "Page 1 of 2" in one.text
+        assert 'href="?status=&amp;campaign=&amp;network=&amp;page=2"' in one.text
+        two = await client.get("/inbox", params={"page": 2})
+        # The rest of the waiting ones (the one without a deadline last), then the decided ones, latest first.
+        assert row_ids(two.text) == waiting[50:] + [inbox.spring[second.id]] + decided[::-1]
+        assert "Proposals 51 to 69 of 69" in two.text
+        # Past the end: the last page, not an empty one (its last rows were just decided away).
+        assert row_ids((await client.get("/inbox", params={"page": 9})).text) == row_ids(two.text)
+        assert (await client.get("/inbox", params={"page": 0})).status_code == 422
+
+        # The network filter is the database's: Instagram's two proposals are found behind 60 on Facebook.
+        instagram = await client.get("/inbox", params={"network": "instagram"}, headers=HTMX)
+        assert row_ids(instagram.text) == [inbox.spring[first.id], inbox.spring[second.id]]
+        assert "Page 1 of" not in instagram.text
+
+        # The bulk form posts its page back: the answer is the same page.
+        token = csrf_of(two.text)
+        after = await client.post("/inbox/approve", data={"csrf_token": token, "ids": pending[-3:], "page": 2},
+                                  headers=HTMX)
+        assert "3 proposal(s) approved." in after.text and "Proposals 51 to 69 of 69" in after.text
+        assert '<input type="hidden" name="page" value="2">' in after.text
+
+    async def test_the_pager_speaks_french(self, database, settings, web_client):
+        inbox = await build_inbox(database, settings)
+        await copies_of(database, inbox.summer[inbox.locations[0].id], 60)
+        page = await (await web_client(MANAGER, language="fr")).get("/inbox", params={"page": 2})
+        assert "Propositions 51 à 64 sur 64" in page.text and "Page 2 sur 2" in page.text and "Précédent" in page.text
+
+
 class TestBulkApprove:
     async def test_approves_only_the_managers_own_and_says_why_not_the_others(self, database, settings, web_client):
         inbox = await build_inbox(database, settings)
@@ -149,7 +215,8 @@ class TestBulkApprove:
             "csrf_token": token, "ids": [inbox.spring[first.id]], "campaign": inbox.spring["campaign_id"]})
         assert response.status_code == 200 and "<html" in response.text
         assert "1 proposal(s) approved." in response.text
-        assert row_ids(response.text) == [inbox.spring[first.id], inbox.spring[inbox.locations[1].id]]
+        # The one still waiting comes first, the approved one after it.
+        assert row_ids(response.text) == [inbox.spring[inbox.locations[1].id], inbox.spring[first.id]]
 
     async def test_an_empty_selection_is_refused_in_words(self, database, settings, web_client):
         await build_inbox(database, settings)
