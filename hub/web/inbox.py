@@ -33,6 +33,9 @@ router = APIRouter()
 TEMPLATE = "proposals/inbox.html"
 # A page: a screenful and a bit more, so "select all" covers a real bulk decision (bulk_approve takes 1000).
 INBOX_PAGE = 50
+# What a row shows: its other columns (the HQ texts, findings, diffs…) are not read.
+ROW_COLUMNS = (Proposal.id, Proposal.location_id, Proposal.campaign_id, Proposal.status, Proposal.deadline,
+               Proposal.texts)
 
 
 def relative_deadline(deadline: datetime | None, now: datetime, _: Translator) -> tuple[str, str]:
@@ -77,7 +80,7 @@ async def _inbox_context(request: Request, session: SessionDep, actor: Actor, fi
     pages = max(1, -(-total // INBOX_PAGE))
     page = min(page, pages)  # past the end (the last rows were just decided away): the last page
     rows = await proposals.list_proposals(session, actor, **chosen, limit=INBOX_PAGE, offset=(page - 1) * INBOX_PAGE,
-                                          waiting_first=True)
+                                          waiting_first=True, only=ROW_COLUMNS)
     _ = Translator(getattr(request.state, "language", "en"))
     now = datetime.now(UTC)
     return {
