@@ -616,7 +616,7 @@ async def brand_and_campaigns(url: str) -> tuple[str, list[str]]:
         await connection.close()
 
 
-async def _time_worker_refreshes(url: str, brand_id: str) -> tuple[float, float, int]:
+async def time_worker_refreshes(url: str, brand_id: str) -> tuple[float, float, int]:
     """Seconds of the stats worker's computations the pages read: one `refresh_scoreboard` (the network report),
     then `refresh_campaign_figures` over every campaign (what it does after a load; later only the campaigns
     that changed), and how many campaigns that computed."""
@@ -645,7 +645,7 @@ async def run(admin_url: str, redis_url: str, sizes: Sizes, clients: int, second
     url, loaded = await prepare(admin_url, database, sizes, reuse, log)
     brand_id, campaign_ids = await brand_and_campaigns(url)
     log("timing refresh_scoreboard (the stats worker's computation)")
-    scoreboard_seconds, figures_seconds, figures_computed = await _time_worker_refreshes(url, brand_id)
+    scoreboard_seconds, figures_seconds, figures_computed = await time_worker_refreshes(url, brand_id)
     log(f"refresh_scoreboard: {scoreboard_seconds:.1f} s; refresh_campaign_figures: {figures_computed} campaigns "
         f"in {figures_seconds:.1f} s")
 

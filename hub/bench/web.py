@@ -25,7 +25,8 @@ from typing import Any
 
 from hub.bench.common import (FLOOR_PATH, api_token, app_environment, asyncpg_url, browser_session, database_facts,
                               machine, measure, start_server, stop_server)
-from hub.bench.report import ADMIN_EMAIL, PASSWORD, Sizes, brand_and_campaigns, manager_email, prepare
+from hub.bench.report import (ADMIN_EMAIL, PASSWORD, Sizes, brand_and_campaigns, manager_email, prepare,
+                              time_worker_refreshes)
 
 LOCATION_GOAL_MS = 50.0
 HQ_GOAL_MS = 250.0
@@ -60,6 +61,23 @@ async def _managers(url: str, brand_id: str, count: int) -> list[dict[str, Any]]
              "opened": sorted(opened.get(location["id"], []))} for location in drawn]
 
 
+async def _worker_figures(url: str, brand_id: str, log: Any) -> dict[str, float] | None:
+    """What the stats worker would have stored before anyone looks (the scoreboard, the campaigns' figures),
+    computed now, not timed with the pages, when the database does not hold it yet; their seconds."""
+    import asyncpg
+
+    connection = await asyncpg.connect(asyncpg_url(url))
+    try:
+        stored = await connection.fetchval("SELECT count(*) FROM scoreboards WHERE brand_id = $1", brand_id)
+    finally:
+        await connection.close()
+    if stored:
+        return None
+    log("computing the scoreboard and the campaigns' figures, as the stats worker does after a load")
+    scoreboard, figures, _campaigns = await time_worker_refreshes(url, brand_id)
+    return {"scoreboard": round(scoreboard, 1), "campaign_figures": round(figures, 1)}
+
+
 async def run(admin_url: str, redis_url: str, sizes: Sizes, clients: int, seconds: float, web_processes: int,
               managers: int, reuse: bool, database: str, log: Any) -> dict[str, Any]:
     """Reuse (or load) the report bench's database, then measure the floor, the location pages and HQ's."""
@@ -68,6 +86,7 @@ async def run(admin_url: str, redis_url: str, sizes: Sizes, clients: int, second
     env, var_dir, port = app_environment(admin_url, redis_url, database, "pieuvre-bench-web-")
     url, loaded = await prepare(admin_url, database, sizes, reuse, log)
     brand_id, campaign_ids = await brand_and_campaigns(url)
+    worker = await _worker_figures(url, brand_id, log)
     places = await _managers(url, brand_id, managers)
     if not any(place["opened"] for place in places):
         raise RuntimeError(f"none of the {len(places)} managers drawn has opened a proposal: load a larger "
@@ -113,6 +132,7 @@ async def run(admin_url: str, redis_url: str, sizes: Sizes, clients: int, second
                   "campaigns": len(campaign_ids)},
         "managers": {"logged_in": len(places),
                      "proposals_in_inbox": sorted({place["proposals"] for place in places})},
+        "worker_figures_computed_s": worker,
         "web_processes": web_processes,
         "clients": clients,
         "warmup_s": warmup,

@@ -29,7 +29,8 @@ from hub.locations.models import Location, LocationTag
 from hub.locations.service import visible_locations
 from hub.proposals.diff import word_diff
 from hub.proposals.localize import fill_slots, fill_variables, location_values
-from hub.proposals.models import GOING_OUT, REJECT_REASONS, Distribution, DistributionChunk, Proposal
+from hub.proposals.models import (GOING_OUT, PROPOSAL_STATUSES, REJECT_REASONS, Distribution, DistributionChunk,
+                                  Proposal)
 from hub.publishing import service as publishing
 from hub.publishing.models import Publication
 from hub.queue import enqueue_after_commit
@@ -533,6 +534,22 @@ async def count_proposals(
     """How many proposals list_proposals pages through with these filters."""
     query = _proposals_query(actor, status=status, campaign_id=campaign_id, location_id=location_id, network=network)
     return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+async def campaign_grid(session: AsyncSession, actor: Actor, campaign_id: str, *, limit: int = 50,
+                        offset: int = 0) -> tuple[list[Any], int]:
+    """A page of a campaign's proposals for its page, by status (in PROPOSAL_STATUSES' order) then location code,
+    with only what the grid shows (location code and name, status, networks, decision time); and their count."""
+    live = (Proposal.campaign_id == campaign_id, Proposal.status != "superseded", visible_locations(actor))
+    total = await session.scalar(select(func.count()).select_from(Proposal)
+                                 .join(Location, Location.id == Proposal.location_id).where(*live)) or 0
+    rows = list(await session.execute(
+        select(Proposal.id, Proposal.status, Proposal.texts, Proposal.decided_at, Location.code, Location.name)
+        .join(Location, Location.id == Proposal.location_id).where(*live)
+        .order_by(case({status: index for index, status in enumerate(PROPOSAL_STATUSES)}, value=Proposal.status,
+                       else_=len(PROPOSAL_STATUSES)), Location.code, Proposal.id)
+        .limit(limit).offset(offset)))
+    return rows, total
 
 
 async def approval_matrix(

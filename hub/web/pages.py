@@ -27,7 +27,6 @@ from hub.i18n import Translator, pick_language
 from hub.linting.networks import NETWORK_RULES
 from hub.linting.read import finding_message as read_finding_message
 from hub.locations import service as locations
-from hub.locations.models import Location
 from hub.media import service as media
 from hub.media.models import Media
 from hub.proposals import service as proposals
@@ -37,8 +36,8 @@ from hub.proposals.models import GOING_OUT, PROPOSAL_STATUSES, REJECT_REASONS, D
 from hub.publishing import service as publishing
 from hub.publishing.models import NETWORKS
 from hub.queue import discard_pending
-from hub.db import utcnow
-from hub.stats.report import campaign_report, silent_arms
+from hub.stats.report import campaign_report
+from hub.stats.scoreboard import SILENT_DAYS
 from hub.templating import environment, is_htmx, render
 from hub.validation import MAX_PAGE
 
@@ -49,7 +48,8 @@ LOGIN_CSRF_SECONDS = 3600
 LANGUAGE_COOKIE_SECONDS = 365 * 86400
 # The funnel, in the order people read it (keys of campaign_report()["funnel"]).
 # Days without a decision after which a location with proposals waiting counts as a silent arm.
-SILENT_DAYS = 14
+# The campaign page's grid of proposals: a page of them (a campaign of 10,000 locations has 10,000).
+GRID_PAGE = 50
 FUNNEL_STEPS = ("proposed", "seen", "pending", "approved", "customized", "rejected", "expired", "auto_approved",
                 "published", "failed")
 # Franchise variables every location offers (hub.proposals.localize.location_values), plus the usual ones.
@@ -344,8 +344,10 @@ async def create_campaign(request: Request, actor: FormActor, session: SessionDe
 
 
 async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign, *, sort: str = "code",
-                          direction: str = "asc", page: int = 1, recheck_seconds: float = 0) -> dict[str, Any]:
-    """The adoption, metrics and tables of a campaign's report (a page of the one by location), and its proposals."""
+                          direction: str = "asc", page: int = 1, recheck_seconds: float = 0,
+                          grid_page: int = 1) -> dict[str, Any]:
+    """The adoption, metrics and tables of a campaign's report (a page of the one by location), and a page of
+    its proposals."""
     sorting = stats.location_sorting(campaign.id, sort, direction, page)
 
     async def report_page() -> dict[str, Any]:
@@ -358,12 +360,13 @@ async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign,
     if sorting.page > sorting.pages:  # past the last page (a bookmark, fewer locations since): the last one
         sorting.page = sorting.pages
         report = await report_page()
-    rows = await proposals.list_proposals(session, actor, campaign_id=campaign.id, limit=500)
-    # The grid names its proposals' locations itself: the table by location holds one page of them.
-    names = {row.id: {"code": row.code, "name": row.name} for row in await session.execute(
-        select(Location.id, Location.code, Location.name).where(Location.id.in_({row.location_id for row in rows})))}
-    order = {status: index for index, status in enumerate(PROPOSAL_STATUSES)}
-    rows.sort(key=lambda row: (order.get(row.status, 99), names.get(row.location_id, {}).get("code", "")))
+    grid, grid_total = await proposals.campaign_grid(session, actor, campaign.id, limit=GRID_PAGE,
+                                                     offset=(grid_page - 1) * GRID_PAGE)
+    grid_pages = max(1, -(-grid_total // GRID_PAGE))
+    if grid_page > grid_pages:  # past the last page: the last one
+        grid_page = grid_pages
+        grid, grid_total = await proposals.campaign_grid(session, actor, campaign.id, limit=GRID_PAGE,
+                                                         offset=(grid_page - 1) * GRID_PAGE)
     funnel = report["funnel"]
     _ = Translator(actor.language)
     tables = stats.campaign_tables(report, _, FUNNEL_STEPS, sorting)
@@ -372,12 +375,17 @@ async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign,
         "tables": tables,
         "reason_bars": [{"label": cells[0].text, "value": cells[1].value, "name": "rejected"}
                         for cells in tables["reasons"].rows],
-        "silent": await silent_arms(session, campaign.brand_id, SILENT_DAYS, utcnow()),
+        # The brand's, as its scoreboard has them: recomputing them reads every pending proposal of the brand.
+        "silent": await stats.stored_silent_arms(session, campaign.brand_id),
         "silent_days": SILENT_DAYS,
         "funnel_rows": [(step, funnel.get(step, 0)) for step in FUNNEL_STEPS],
         "funnel_max": max([funnel.get(step, 0) for step in FUNNEL_STEPS] + [1]),
-        "grid": rows,
-        "location_names": names,
+        "grid": grid,
+        "grid_page": grid_page,
+        "grid_pages": grid_pages,
+        "grid_total": grid_total,
+        "grid_first": (grid_page - 1) * GRID_PAGE + 1,
+        "table_filters": {"sort": sorting.sort, "dir": "desc" if sorting.descending else "asc", "page": sorting.page},
     }
 
 
@@ -429,12 +437,14 @@ async def _campaign_page(request: Request, session: SessionDep, actor: Actor, ca
 @member_pages.get("/campaigns/{campaign_id}")
 async def campaign_page(request: Request, campaign_id: str, actor: PageActor, session: SessionDep,
                         sort: str = "code", direction: Annotated[str, Query(alias="dir")] = "asc",
-                        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> HTMLResponse:
+                        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+                        proposals_page: Annotated[int, Query(alias="proposals", ge=1, le=MAX_PAGE)] = 1,
+                        ) -> HTMLResponse:
     """A campaign: its posts, the new-post form, its report (the table by location sorted and paged by `sort`,
-    `dir` and `page`) and every location's proposal."""
+    `dir` and `page`) and its locations' proposals, a page at a time (`proposals`)."""
     campaign = await campaigns.get_campaign(session, actor, campaign_id)
     # Viewing (not acting): stored figures checked at most every few seconds, as the API's report.
-    table = {"sort": sort, "direction": direction, "page": page,
+    table = {"sort": sort, "direction": direction, "page": page, "grid_page": proposals_page,
              "recheck_seconds": request.app.state.settings.report_recheck_seconds}
     target = request.headers.get("HX-Target") if is_htmx(request) else None
     if target in ("report", "report-locations"):

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from hub.campaigns import service as campaigns
+from hub.db import utcnow
 from hub.deps import FormActor, PageActor, SessionDep, require_brand
 from hub.errors import NotFound
 from hub.i18n import N_, Translator, locale_of
@@ -34,7 +35,8 @@ from hub.publishing.connectors.google_business import LOCATION_METRICS
 from hub.stats.formulas import FORMULAS, MIXED_FORMULA, NOT_GIVEN, VERY_GOOD_FACEBOOK_RATE, formula_of
 from hub.stats.report import LOCATION_SORTS, by_location_page, campaign_report
 from hub.stats.models import Scoreboard
-from hub.stats.scoreboard import PERIOD_DAYS, location_report, network_scoreboard, refresh_scoreboard
+from hub.stats.report import silent_arms
+from hub.stats.scoreboard import PERIOD_DAYS, SILENT_DAYS, location_report, network_scoreboard, refresh_scoreboard
 from hub.templating import environment, render, render_fragment
 from hub.web.charts import day_axis, month_axis, month_label
 
@@ -246,6 +248,15 @@ def _labels(_: Translator) -> Any:
 def _moment(value: Any) -> datetime | None:
     """A moment from a report (a datetime, or its ISO text once stored as JSON)."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def stored_silent_arms(session: SessionDep, brand_id: str) -> list[dict[str, Any]]:
+    """The brand's silent arms as its stored scoreboard lists them (at most a few minutes old), read without
+    the rest of the scoreboard; computed now for a brand that has no scoreboard yet."""
+    arms = await session.scalar(select(Scoreboard.data["silent_arms"]).where(Scoreboard.brand_id == brand_id))
+    if arms is None:
+        return await silent_arms(session, brand_id, SILENT_DAYS, utcnow())
+    return [{**arm, "last_decision_at": _moment(arm["last_decision_at"])} for arm in arms]
 
 
 def _missing(column: Column, row: dict[str, Any], _: Translator) -> str:

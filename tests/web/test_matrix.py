@@ -109,3 +109,50 @@ async def test_a_review_link_is_made_shown_once_and_revoked_from_the_proposal_pa
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as anonymous:
         assert (await anonymous.get(url.removeprefix("http://testserver"))).status_code == 404
     await page.aclose()
+
+
+async def test_the_campaign_page_shows_its_proposals_fifty_at_a_time_by_status_then_code(database, settings, client_as,
+                                                                                        app):
+    from hub.stats.scoreboard import refresh_scoreboard
+
+    network = await make_network(database, settings, locations=55, networks=("facebook",))
+    hq = await client_as(network.hq_email, PASSWORD)
+    campaign = (await hq.post("/api/v1/campaigns", json={"name": "Printemps"})).json()
+    post = (await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts",
+                          json={"body": "Bonjour {city}", "networks": ["facebook"]})).json()
+    await hq.post(f"/api/v1/posts/{post['id']}/distribute")
+    async with database.session() as session:
+        chunk_ids = list(await session.scalars(select(DistributionChunk.id)))
+    for chunk_id in chunk_ids:
+        async with database.session() as session:
+            await fan_out_chunk(session, chunk_id)
+    codes = sorted(location.code for location in network.locations)
+    # The first location in code order rejects: it goes after every pending one.
+    first = next(location for location in network.locations if location.code == codes[0])
+    local = await client_as(network.local_emails[first.id], PASSWORD)
+    [proposal] = (await local.get("/api/v1/proposals")).json()
+    await local.post(f"/api/v1/proposals/{proposal['id']}/reject", json={"reason": "legal"})
+    board = await refresh_scoreboard(database, network.brand_id)
+    # Decided after the scoreboard was computed: still silent on the page until the stats worker's next refresh.
+    late = next(location for location in network.locations if location.code == codes[1])
+    later = await client_as(network.local_emails[late.id], PASSWORD)
+    [waiting] = (await later.get("/api/v1/proposals")).json()
+    assert (await later.post(f"/api/v1/proposals/{waiting['id']}/approve")).status_code == 200
+
+    page = await _login(app, network.hq_email)
+    html = (await page.get(f"/campaigns/{campaign['id']}")).text
+    grid = html[html.index('data-testid="proposals-grid"'):html.index('data-testid="grid-range"')]
+    shown = re.findall(r'<span class="code">([^<]+)</span>', grid)
+    assert shown == codes[2:52] and "Proposals 1 to 50 of 55" in html
+    assert 'href="?sort=code&amp;dir=asc&amp;page=1&amp;proposals=2#proposals-grid"' in html
+    second = (await page.get(f"/campaigns/{campaign['id']}", params={"proposals": 2})).text
+    grid = second[second.index('data-testid="proposals-grid"'):second.index('data-testid="grid-range"')]
+    assert re.findall(r'<span class="code">([^<]+)</span>', grid) == codes[52:] + codes[1:2] + codes[:1]
+    assert grid.count('data-status="approved"') == 1 and grid.count('data-status="rejected"') == 1 and "Proposals 51 to 55 of 55" in second
+    # Past the end: the last page.
+    assert "Proposals 51 to 55 of 55" in (await page.get(f"/campaigns/{campaign['id']}", params={"proposals": 9})).text
+    # The silent arms are the stored scoreboard's (the 54 waiting then, never decided), not recomputed per view.
+    silent = html[html.index('data-testid="silent-arms"'):html.index('data-testid="by-region"')]
+    assert [arm["code"] for arm in board["silent_arms"][:12]] == re.findall(r'<span class="code">([^<]+)</span>', silent)
+    assert codes[0] not in silent and codes[1] in silent and "Never decided" in silent
+    await page.aclose()

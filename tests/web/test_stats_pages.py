@@ -196,8 +196,9 @@ class TestCampaignReport:
         second = (await client.get(next_link)).text
         assert re.findall(r'<th scope="row">([A-Z]+-\d+)</th>', table_html(second, "locations")) == [
             "VELO-001", "VELO-000"]
-        # The proposals grid still names every location (500 at most), whatever page the table shows.
-        assert second.count('<a href="/proposals/') == 52 and "Vélo Lumière 51" in second
+        # The proposals grid has its own pages, whatever page the table shows; its links keep the table's.
+        assert second.count('<a href="/proposals/') == 50 and "Proposals 1 to 50 of 52" in second
+        assert 'href="?sort=code&amp;dir=desc&amp;page=2&amp;proposals=2#proposals-grid"' in second
 
         rows = rows_of(await client.get(f"/campaigns/{campaign['id']}/report/locations.csv?sort=code&dir=desc"))
         assert len(rows) == 53 and rows[1][0] == "VELO-051" and rows[-1][0] == "VELO-000"
