@@ -197,6 +197,11 @@ async def fan_out_chunk(session: AsyncSession, chunk_id: str) -> int:
         .join(Post, Post.id == PostRevision.post_id)
         .join(Campaign, Campaign.id == Post.campaign_id)
         .where(DistributionChunk.id == chunk_id)
+        # The post held (FOR SHARE; chunks do not block each other) until the chunk commits: HQ's withdrawal
+        # waits for it, then withdraws what it made, or went first and the chunk reads the post withdrawn.
+        # Without it, a chunk that read the post just before a withdrawal committed left its proposals
+        # waiting in the inboxes of a withdrawn post. (SQLite takes its one write lock instead.)
+        .with_for_update(read=True, of=Post)
     )).first()
     if found is None or found.DistributionChunk.status == "done":
         return 0

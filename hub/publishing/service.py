@@ -479,9 +479,9 @@ async def _hold_posts(session: AsyncSession, publication_ids: list[str]) -> None
 
     A withdrawal in progress holds its post: the claim waits for it to commit, then reads the post
     withdrawn. A claim in progress makes the withdrawal wait: it then finds the publications
-    claimed and counts them as gone out. Without it, a fan-out chunk that checked the post before
-    the withdrawal committed could schedule publications the withdrawal never saw, and a claim
-    reading the post before that commit would send them. (SQLite takes its one write lock instead.)
+    claimed and counts them as gone out. Without it, a claim reading the post just before a
+    withdrawal committed would send publications the withdrawal cancels. (A fan-out chunk holds its
+    post the same way: hub.proposals.service.fan_out_chunk. SQLite takes its one write lock instead.)
     """
     if session.bind.dialect.name == "postgresql":
         await session.execute(

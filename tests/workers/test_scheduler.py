@@ -547,8 +547,8 @@ class TestDecisionsWin:
 
     async def test_a_withdrawal_while_the_fan_out_runs_stops_what_the_chunk_scheduled(
             self, database, settings, client_as):
-        """The chunk checked the post before HQ withdrew it, so it schedules a publication the withdrawal
-        never sees; the claim of that publication waits for the withdrawal to commit and drops it."""
+        """The chunk holds the post from its look at it to its commit: HQ's withdrawal waits for it, then
+        withdraws the proposal and cancels the publication it made; a claim meanwhile waits for the withdrawal."""
         brand = await make_brand(database, settings, client_as)
         with XStandIn() as x, pointed_at(settings, x_api_url=x.url):
             await connect(database, settings, brand, 0, "x", "100", x.issue_token("100").value)
@@ -564,9 +564,10 @@ class TestDecisionsWin:
                 await fan_out_chunk(chunk, chunk_id)  # past its look at the post, not committed
                 withdrawal = asyncio.create_task(withdraw_and_hold(database, brand.network.hq_email, post["id"],
                                                                    withdrawn, release))
-                if BACKEND == "postgres":  # the withdrawal runs beside the chunk's open transaction
-                    await withdrawn.wait()
-            await withdrawn.wait()  # SQLite, one writer at a time: the withdrawal runs once the chunk committed
+                await asyncio.sleep(0.5)
+                # PostgreSQL: the chunk holds the post (FOR SHARE); SQLite: one writer at a time.
+                assert not withdrawn.is_set(), "the withdrawal went on while the chunk held the post"
+            await withdrawn.wait()  # the withdrawal runs once the chunk committed
             try:
                 [scheduled] = await publications(database)
                 claiming = asyncio.create_task(publishing.publish(database, settings, scheduled.id,
@@ -580,7 +581,7 @@ class TestDecisionsWin:
             assert not claimed_meanwhile, "the claim went on while the withdrawal held the post"
             assert x.all_posts() == []
             assert (await publication(database, scheduled.id)).status == "cancelled"
-            assert counts["already_out"] == 0
+            assert counts == {"withdrawn": 1, "already_out": 0}
 
 
 async def withdraw_and_hold(database, hq_email: str, post_id: str, withdrawn: asyncio.Event,
