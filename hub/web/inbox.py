@@ -6,6 +6,7 @@ pages.py includes this router at its end, next to the studio's.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from typing import Annotated
@@ -71,6 +72,13 @@ async def _campaign_names(session: SessionDep, actor: Actor) -> dict[str, str]:
     return {row.id: row.name for row in rows}
 
 
+async def _places(session: SessionDep, actor: Actor, location_ids: Iterable[str]) -> dict[str, Location]:
+    """The locations the page names (its rows', the skipped ones'), by id: not all the user's (a regional
+    manager may have hundreds)."""
+    return {location.id: location for location in await session.scalars(
+        select(Location).where(Location.id.in_(set(location_ids)), visible_locations(actor)))}
+
+
 async def _inbox_context(request: Request, session: SessionDep, actor: Actor, filters: dict[str, str],
                          page: int) -> dict[str, Any]:
     """A page of rows (waiting first, soonest deadline first), their places, campaigns and relative deadlines."""
@@ -85,7 +93,7 @@ async def _inbox_context(request: Request, session: SessionDep, actor: Actor, fi
     now = datetime.now(UTC)
     return {
         "rows": rows,
-        "places": {location.id: location for location in await locations.list_locations(session, actor)},
+        "places": await _places(session, actor, (row.location_id for row in rows)),
         "campaign_names": await _campaign_names(session, actor),
         "deadlines": {row.id: relative_deadline(row.deadline, now, _) for row in rows},
         "filters": filters,
@@ -155,6 +163,8 @@ async def bulk_approve(request: Request, actor: FormActor, session: SessionDep) 
             await session.rollback()
             toast["error"] = _(error.message, **error.values)
     context = await _inbox_context(request, session, actor, filters, min(max(page, 1), MAX_PAGE))
+    context["places"].update(await _places(session, actor, (item["location_id"] for item in toast["skipped"]
+                                                            if "location_id" in item)))
     context["toast"] = toast
     if is_htmx(request):
         return _rows_and_toast(request, context)

@@ -190,7 +190,9 @@ class TestBulkApprove:
         chosen = [inbox.summer[first.id], inbox.spring[first.id], inbox.spring[second.id],
                   inbox.summer[second.id], inbox.spring[third.id]]
 
-        response = await client.post("/inbox/approve", data={"csrf_token": token, "ids": chosen}, headers=HTMX)
+        # Filtered on what waits: no row comes back (all approved now), the skipped one is named all the same.
+        response = await client.post("/inbox/approve", data={"csrf_token": token, "ids": chosen, "status": "pending"},
+                                     headers=HTMX)
 
         assert response.status_code == 200
         assert response.text.lstrip().startswith('<div id="inbox-rows"')
@@ -202,8 +204,7 @@ class TestBulkApprove:
         assert await statuses(database, chosen) == {
             inbox.summer[first.id]: "approved", inbox.spring[first.id]: "approved", inbox.spring[second.id]: "approved",
             inbox.summer[second.id]: "approved", inbox.spring[third.id]: "pending"}
-        # The rows came back with their new badges.
-        assert response.text.count('class="badge badge--approved"') == 4
+        assert row_ids(response.text) == [] and "Nothing with this status." in response.text
 
     async def test_without_javascript_the_form_answers_the_whole_page_with_the_result(self, database, settings,
                                                                                       web_client):

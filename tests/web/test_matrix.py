@@ -114,6 +114,7 @@ async def test_a_review_link_is_made_shown_once_and_revoked_from_the_proposal_pa
 async def test_the_campaign_page_shows_its_proposals_fifty_at_a_time_by_status_then_code(database, settings, client_as,
                                                                                         app):
     from hub.stats.scoreboard import refresh_scoreboard
+    from tests.api.test_revisions import _fan_out
 
     network = await make_network(database, settings, locations=55, networks=("facebook",))
     hq = await client_as(network.hq_email, PASSWORD)
@@ -121,11 +122,7 @@ async def test_the_campaign_page_shows_its_proposals_fifty_at_a_time_by_status_t
     post = (await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts",
                           json={"body": "Bonjour {city}", "networks": ["facebook"]})).json()
     await hq.post(f"/api/v1/posts/{post['id']}/distribute")
-    async with database.session() as session:
-        chunk_ids = list(await session.scalars(select(DistributionChunk.id)))
-    for chunk_id in chunk_ids:
-        async with database.session() as session:
-            await fan_out_chunk(session, chunk_id)
+    await _fan_out(database)
     codes = sorted(location.code for location in network.locations)
     # The first location in code order rejects: it goes after every pending one.
     first = next(location for location in network.locations if location.code == codes[0])
