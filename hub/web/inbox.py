@@ -5,11 +5,9 @@ pages.py includes this router at its end, next to the studio's.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Iterable
-from typing import Any
-
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -150,7 +148,7 @@ async def bulk_approve(request: Request, actor: FormActor, session: SessionDep) 
     form = await request.form()
     ids = [str(value) for value in form.getlist("ids") if str(value).strip()]
     filters = _filters(str(form.get("status") or ""), str(form.get("campaign") or ""), str(form.get("network") or ""))
-    page = int(str(form.get("page") or "1")) if str(form.get("page") or "1").isdigit() else 1
+    page = str(form.get("page") or "")
     _ = Translator(getattr(request.state, "language", "en"))
     toast: dict[str, Any] = {"approved": 0, "skipped": [], "error": ""}
     if not ids:
@@ -162,7 +160,9 @@ async def bulk_approve(request: Request, actor: FormActor, session: SessionDep) 
         except Invalid as error:  # too many at once
             await session.rollback()
             toast["error"] = _(error.message, **error.values)
-    context = await _inbox_context(request, session, actor, filters, min(max(page, 1), MAX_PAGE))
+    # The page the form was sent from (a hidden field; anything else: the first).
+    context = await _inbox_context(request, session, actor, filters,
+                                   min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1)
     context["places"].update(await _places(session, actor, (item["location_id"] for item in toast["skipped"]
                                                             if "location_id" in item)))
     context["toast"] = toast

@@ -172,6 +172,9 @@ class TestInboxPages:
                                   headers=HTMX)
         assert "3 proposal(s) approved." in after.text and "Proposals 51 to 69 of 69" in after.text
         assert '<input type="hidden" name="page" value="2">' in after.text
+        for odd in ("-3", "0", "two"):  # anything but a page number: the first page
+            again = await client.post("/inbox/approve", data={"csrf_token": token, "page": odd}, headers=HTMX)
+            assert "Select at least one proposal first." in again.text and "Proposals 1 to 50 of 69" in again.text
 
     async def test_the_pager_speaks_french(self, database, settings, web_client):
         inbox = await build_inbox(database, settings)
