@@ -541,20 +541,22 @@ async def count_proposals(
     return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-async def campaign_grid(session: AsyncSession, actor: Actor, campaign_id: str, *, limit: int = 50,
-                        offset: int = 0) -> tuple[list[Any], int]:
+async def campaign_grid(session: AsyncSession, actor: Actor, campaign_id: str, *, page: int,
+                        per_page: int) -> tuple[list[Any], int, int]:
     """A page of a campaign's proposals for its page, by status (in PROPOSAL_STATUSES' order) then location code,
-    with only what the grid shows (location code and name, status, networks, decision time); and their count."""
+    with only what the grid shows (location code and name, status, networks, decision time); their count, and
+    the page shown (past the last one: the last one)."""
     live = (Proposal.campaign_id == campaign_id, Proposal.status != "superseded", visible_locations(actor))
     total = await session.scalar(select(func.count()).select_from(Proposal)
                                  .join(Location, Location.id == Proposal.location_id).where(*live)) or 0
+    page = min(page, max(1, -(-total // per_page)))
     rows = list(await session.execute(
         select(Proposal.id, Proposal.status, Proposal.texts, Proposal.decided_at, Location.code, Location.name)
         .join(Location, Location.id == Proposal.location_id).where(*live)
         .order_by(case({status: index for index, status in enumerate(PROPOSAL_STATUSES)}, value=Proposal.status,
                        else_=len(PROPOSAL_STATUSES)), Location.code, Proposal.id)
-        .limit(limit).offset(offset)))
-    return rows, total
+        .limit(per_page).offset((page - 1) * per_page)))
+    return rows, total, page
 
 
 async def approval_matrix(

@@ -360,13 +360,8 @@ async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign,
     if sorting.page > sorting.pages:  # past the last page (a bookmark, fewer locations since): the last one
         sorting.page = sorting.pages
         report = await report_page()
-    grid, grid_total = await proposals.campaign_grid(session, actor, campaign.id, limit=GRID_PAGE,
-                                                     offset=(grid_page - 1) * GRID_PAGE)
-    grid_pages = max(1, -(-grid_total // GRID_PAGE))
-    if grid_page > grid_pages:  # past the last page: the last one
-        grid_page = grid_pages
-        grid, grid_total = await proposals.campaign_grid(session, actor, campaign.id, limit=GRID_PAGE,
-                                                         offset=(grid_page - 1) * GRID_PAGE)
+    grid, grid_total, grid_page = await proposals.campaign_grid(session, actor, campaign.id, page=grid_page,
+                                                                per_page=GRID_PAGE)
     funnel = report["funnel"]
     _ = Translator(actor.language)
     tables = stats.campaign_tables(report, _, FUNNEL_STEPS, sorting)
@@ -382,7 +377,7 @@ async def _report_context(session: SessionDep, actor: Actor, campaign: Campaign,
         "funnel_max": max([funnel.get(step, 0) for step in FUNNEL_STEPS] + [1]),
         "grid": grid,
         "grid_page": grid_page,
-        "grid_pages": grid_pages,
+        "grid_pages": max(1, -(-grid_total // GRID_PAGE)),
         "grid_total": grid_total,
         "grid_first": (grid_page - 1) * GRID_PAGE + 1,
         "table_filters": {"sort": sorting.sort, "dir": "desc" if sorting.descending else "asc", "page": sorting.page},

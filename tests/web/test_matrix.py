@@ -114,15 +114,10 @@ async def test_a_review_link_is_made_shown_once_and_revoked_from_the_proposal_pa
 async def test_the_campaign_page_shows_its_proposals_fifty_at_a_time_by_status_then_code(database, settings, client_as,
                                                                                         app):
     from hub.stats.scoreboard import refresh_scoreboard
-    from tests.api.test_revisions import _fan_out
+    from tests.web.conftest import sent_campaign
 
     network = await make_network(database, settings, locations=55, networks=("facebook",))
-    hq = await client_as(network.hq_email, PASSWORD)
-    campaign = (await hq.post("/api/v1/campaigns", json={"name": "Printemps"})).json()
-    post = (await hq.post(f"/api/v1/campaigns/{campaign['id']}/posts",
-                          json={"body": "Bonjour {city}", "networks": ["facebook"]})).json()
-    await hq.post(f"/api/v1/posts/{post['id']}/distribute")
-    await _fan_out(database)
+    campaign = {"id": (await sent_campaign(database, settings, network, networks=("facebook",)))["campaign_id"]}
     codes = sorted(location.code for location in network.locations)
     # The first location in code order rejects: it goes after every pending one.
     first = next(location for location in network.locations if location.code == codes[0])
